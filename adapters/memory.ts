@@ -1,0 +1,132 @@
+/**
+ * The embedded in-memory store: the default for development and tests, so `npm start` needs
+ * nothing else. State lives in this process only; use the Redis store for several processes.
+ */
+import { ConsumedArtifactReplay, type Adapter, type AdapterPayload, type OAuthStore } from './contract.js';
+
+interface Entry {
+  payload: AdapterPayload;
+  /** Epoch milliseconds, or Infinity when the model has no TTL. */
+  expiresAt: number;
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
+export interface MemoryStoreOptions {
+  /** How often expired entries are swept (ms). Reads never return expired entries anyway. */
+  sweepIntervalMs?: number;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore {
+  /** model name → id → entry */
+  const models = new Map<string, Map<string, Entry>>();
+  /** "Model:grantId" → ids of that model issued under the grant */
+  const grantIndex = new Map<string, Set<string>>();
+  /** "Model:uid" / "Model:userCode" → id */
+  const lookups = new Map<string, string>();
+
+  function table(model: string): Map<string, Entry> {
+    let t = models.get(model);
+    if (!t) {
+      t = new Map();
+      models.set(model, t);
+    }
+    return t;
+  }
+
+  function live(model: string, id: string): Entry | undefined {
+    const t = table(model);
+    const entry = t.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      remove(model, id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  function remove(model: string, id: string): void {
+    const t = table(model);
+    const entry = t.get(id);
+    if (!entry) return;
+    t.delete(id);
+    const { grantId, uid, userCode } = entry.payload;
+    if (grantId) grantIndex.get(`${model}:${grantId}`)?.delete(id);
+    if (uid) lookups.delete(`${model}:uid:${uid}`);
+    if (userCode) lookups.delete(`${model}:userCode:${userCode}`);
+  }
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const [model, t] of models) {
+      for (const [id, entry] of t) if (entry.expiresAt <= now) remove(model, id);
+    }
+    for (const [key, ids] of grantIndex) if (ids.size === 0) grantIndex.delete(key);
+  }
+
+  const timer = setInterval(sweep, options.sweepIntervalMs ?? SWEEP_EVERY_MS);
+  timer.unref();
+
+  class MemoryAdapter implements Adapter {
+    constructor(private readonly model: string) {}
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      remove(this.model, id);
+      const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity;
+      // Structured clone: callers must not be able to mutate stored state by reference.
+      table(this.model).set(id, { payload: structuredClone(payload), expiresAt });
+      const { grantId, uid, userCode } = payload;
+      if (grantId) {
+        const key = `${this.model}:${grantId}`;
+        let ids = grantIndex.get(key);
+        if (!ids) grantIndex.set(key, (ids = new Set()));
+        ids.add(id);
+      }
+      if (uid) lookups.set(`${this.model}:uid:${uid}`, id);
+      if (userCode) lookups.set(`${this.model}:userCode:${userCode}`, id);
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const entry = live(this.model, id);
+      return entry ? structuredClone(entry.payload) : undefined;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const id = lookups.get(`${this.model}:uid:${uid}`);
+      return id ? this.find(id) : undefined;
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const id = lookups.get(`${this.model}:userCode:${userCode}`);
+      return id ? this.find(id) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      // Check-and-set without an await in between: atomic on Node's single thread.
+      const entry = live(this.model, id);
+      if (!entry) return;
+      if (entry.payload.consumed) throw new ConsumedArtifactReplay(entry.payload.grantId);
+      entry.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+
+    async destroy(id: string): Promise<void> {
+      remove(this.model, id);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      const key = `${this.model}:${grantId}`;
+      const ids = grantIndex.get(key);
+      if (!ids) return;
+      for (const id of [...ids]) remove(this.model, id);
+      grantIndex.delete(key);
+    }
+  }
+
+  return {
+    name: 'memory',
+    Adapter: MemoryAdapter,
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/** The example product's own API, protected by requireScope(). */
+import express, { type Router } from 'express';
+import { requireScope } from '../lib/index.js';
+
+interface Task {
+  id: string;
+  title: string;
+  done: boolean;
+}
+
+export function apiRouter(): Router {
+  const tasksByUser = new Map<string, Task[]>([
+    [
+      'user_123',
+      [
+        { id: 'task_1', title: 'Write the quarterly report', done: false },
+        { id: 'task_2', title: 'Review pull requests', done: true },
+      ],
+    ],
+  ]);
+  let nextId = 3;
+  const tasksOf = (sub: string) => {
+    let list = tasksByUser.get(sub);
+    if (!list) tasksByUser.set(sub, (list = []));
+    return list;
+  };
+
+  const api = express.Router();
+  api.use(express.json({ limit: '16kb' }));
+
+  api.get('/v1/tasks', requireScope('tasks:read'), (req, res) => {
+    res.json({ data: tasksOf(req.auth!.sub), test_mode: req.auth!.testMode });
+  });
+  api.post('/v1/tasks', requireScope('tasks:write'), (req, res) => {
+    const title = (req.body as { title?: unknown } | undefined)?.title;
+    if (typeof title !== 'string' || title.trim() === '' || title.length > 200) {
+      res
+        .status(400)
+        .json({ error: 'invalid_request', error_description: 'title must be 1-200 characters.' });
+      return;
+    }
+    const task: Task = { id: `task_${nextId++}`, title: title.trim(), done: false };
+    tasksOf(req.auth!.sub).push(task);
+    res.status(201).json(task);
+  });
+  api.delete('/v1/tasks/:id', requireScope('tasks:delete'), (req, res) => {
+    const list = tasksOf(req.auth!.sub);
+    const index = list.findIndex((t) => t.id === req.params.id);
+    if (index === -1) {
+      res.status(404).json({ error: 'not_found' });
+      return;
+    }
+    list.splice(index, 1);
+    res.status(204).end();
+  });
+  api.get('/v1/projects', requireScope('projects:read'), (_req, res) => {
+    res.json({ data: [{ id: 'proj_1', name: 'Website relaunch' }] });
+  });
+  api.get('/v1/user', requireScope('users:read'), (req, res) => {
+    res.json({ id: req.auth!.sub, client_id: req.auth!.clientId, scopes: req.auth!.scopes });
+  });
+  return api;
+}

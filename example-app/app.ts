@@ -1,0 +1,149 @@
+/**
+ * "TaskFlow", an example Express product that mounts oauth-kit in a few lines. The kit-specific
+ * part is the `mountOAuth` call; everything else is the product's own code.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { mountOAuth, oauthErrorHandler, type OAuthKit, type ScopeDefinition } from '../lib/index.js';
+import { apiRouter } from './api.js';
+import { demoClientRouter } from './demo-client.js';
+import { authenticate, findUser } from './users.js';
+
+export const SCOPES: ScopeDefinition[] = [
+  { name: 'tasks:read', description: 'Read your tasks' },
+  { name: 'tasks:write', description: 'Create and update your tasks' },
+  { name: 'tasks:delete', description: 'Delete your tasks' },
+  { name: 'projects:read', description: 'Read your projects' },
+  { name: 'projects:write', description: 'Create and update your projects' },
+  { name: 'projects:delete', description: 'Delete your projects' },
+  { name: 'users:read', description: 'Read your profile' },
+  { name: 'users:write', description: 'Update your profile' },
+  { name: 'files:read', description: 'Read your files' },
+  { name: 'files:write', description: 'Upload and update your files' },
+  { name: 'files:delete', description: 'Delete your files' },
+  { name: 'admin:*', description: 'Full administrative access to your organization', restricted: true },
+];
+
+/** Test credentials (labelled as such): registered at start for local development and tests. */
+export const TEST_CLIENT = { clientId: 'test_abc123', clientSecret: 'test_secret_def456' } as const;
+export const TEST_PUBLIC_CLIENT = { clientId: 'test_public_spa' } as const;
+
+export interface ExampleAppOptions {
+  port: number;
+  issuer?: string;
+  production?: boolean;
+  /** Secret for the product's own session cookie. Default: random per start (development). */
+  sessionSecret?: string;
+  trustProxy?: boolean;
+  devSecretsFile?: string;
+}
+
+export async function createExampleApp(options: ExampleAppOptions): Promise<{ app: Express; kit: OAuthKit }> {
+  const issuer = options.issuer ?? `http://localhost:${options.port}`;
+  const callback = `http://localhost:${options.port}/callback`;
+  const redirectUris = [...new Set([callback, new URL('/callback', issuer).href])];
+  const production = options.production ?? false;
+  if (production && !options.sessionSecret) throw new Error('SESSION_SECRET is required in production');
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.trustProxy) app.set('trust proxy', 1);
+  app.set('views', fileURLToPath(new URL('./views', import.meta.url)));
+  app.set('view engine', 'ejs');
+
+  // The product's own middleware, which the kit must coexist with.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { formAction: null, upgradeInsecureRequests: production ? [] : null },
+      },
+      strictTransportSecurity: production,
+    }),
+  );
+  app.use(
+    session({
+      name: 'taskflow.sid',
+      secret: options.sessionSecret ?? randomBytes(32).toString('hex'),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: production },
+    }),
+  );
+
+  // ── oauth-kit ──────────────────────────────────────────────────────────────
+  const kit = await mountOAuth(app, {
+    issuer,
+    scopes: SCOPES,
+    production,
+    trustProxy: options.trustProxy ?? false,
+    ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
+    accounts: {
+      authenticate,
+      find: findUser,
+      currentUserId: (req) => req.session.userId,
+      signIn: (req, account) => {
+        req.session.userId = account.id;
+      },
+    },
+    clients: [
+      { ...TEST_CLIENT, name: 'TaskFlow Demo (test)', redirectUris, testMode: true },
+      {
+        ...TEST_PUBLIC_CLIENT,
+        type: 'public',
+        name: 'TaskFlow SPA (test)',
+        redirectUris,
+        grantTypes: ['authorization_code', 'refresh_token'],
+        testMode: true,
+      },
+    ],
+  });
+  // ───────────────────────────────────────────────────────────────────────────
+
+  app.use(apiRouter());
+
+  // The product's own sign-in page (its users sign in here, not only through OAuth).
+  const form = express.urlencoded({ extended: false, limit: '4kb' });
+  const safeReturn = (value: unknown) =>
+    typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\')
+      ? value
+      : '/';
+  app.get('/signin', (req, res) => {
+    res.render('signin', { error: undefined, returnTo: safeReturn(req.query.return_to) });
+  });
+  app.post('/signin', form, async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const account = await authenticate(String(body.email ?? ''), String(body.password ?? ''));
+    if (!account) {
+      res
+        .status(401)
+        .render('signin', { error: 'Email or password is incorrect.', returnTo: safeReturn(body.return_to) });
+      return;
+    }
+    req.session.regenerate((err) => {
+      if (err) {
+        res.status(500).render('demo-error', { message: 'Could not start your session.' });
+        return;
+      }
+      req.session.userId = account.id;
+      res.redirect(303, safeReturn(body.return_to));
+    });
+  });
+  app.post('/signout', (req, res) => {
+    req.session.destroy(() => res.redirect(303, '/'));
+  });
+
+  app.use(
+    demoClientRouter({
+      issuer,
+      ...TEST_CLIENT,
+      redirectUri: callback,
+      scope: 'tasks:read projects:read',
+    }),
+  );
+
+  app.use(oauthErrorHandler());
+  return { app, kit };
+}

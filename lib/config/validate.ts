@@ -1,0 +1,253 @@
+/**
+ * Validates the host's options once, at start-up, and applies defaults. Every error names the
+ * option and says what to do.
+ */
+import { createMemoryStore } from '../../adapters/memory.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import {
+  DEFAULT_DEV_SECRETS_FILE,
+  DEFAULT_SIGNING_ALGORITHM,
+  DEFAULT_TTL,
+  type OAuthKitOptions,
+  type ResolvedOptions,
+  type Secrets,
+  type SigningAlgorithm,
+  type StaticClient,
+} from './options.js';
+import { loadOrCreateDevSecrets } from './secrets.js';
+
+const KNOWN_OPTIONS = [
+  'issuer',
+  'audience',
+  'scopes',
+  'accounts',
+  'clients',
+  'store',
+  'secrets',
+  'devSecretsFile',
+  'production',
+  'trustProxy',
+  'ttl',
+  'signingAlgorithm',
+  'views',
+];
+const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+/** RFC 6749 §3.3 scope-token characters, excluding space. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+function didYouMean(key: string, known: string[]): string {
+  const lower = key.toLowerCase();
+  const match = known.find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower));
+  return match ? `Did you mean \`${match}\`?` : `Known options: ${known.join(', ')}.`;
+}
+
+function assertUrl(option: string, value: unknown): URL {
+  if (typeof value !== 'string') throw new ConfigurationError(option, 'must be a URL string.');
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+    return url;
+  } catch {
+    throw new ConfigurationError(option, `"${value}" is not an http(s) URL.`);
+  }
+}
+
+function validateScopes(options: OAuthKitOptions): void {
+  const { scopes } = options;
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    throw new ConfigurationError(
+      'scopes',
+      'must be a non-empty array.',
+      "Declare your API's scopes, e.g. [{ name: 'tasks:read', description: 'Read your tasks' }].",
+    );
+  }
+  const seen = new Set<string>();
+  scopes.forEach((scope, i) => {
+    if (typeof scope?.name !== 'string' || !SCOPE_TOKEN.test(scope.name)) {
+      throw new ConfigurationError(
+        `scopes[${i}].name`,
+        'must be a non-empty string without spaces, quotes or backslashes (RFC 6749 §3.3).',
+      );
+    }
+    if (['openid', 'offline_access'].includes(scope.name)) {
+      throw new ConfigurationError(`scopes[${i}].name`, `"${scope.name}" is reserved by the kit.`);
+    }
+    if (seen.has(scope.name)) {
+      throw new ConfigurationError(`scopes[${i}].name`, `"${scope.name}" is declared twice.`);
+    }
+    seen.add(scope.name);
+    if (typeof scope.description !== 'string' || scope.description.trim() === '') {
+      throw new ConfigurationError(
+        `scopes[${i}].description`,
+        'is required: it is what users read on the consent screen.',
+      );
+    }
+  });
+}
+
+function validateClients(clients: StaticClient[], catalog: Set<string>): void {
+  const seen = new Set<string>();
+  clients.forEach((client, i) => {
+    const at = `clients[${i}]`;
+    if (typeof client.clientId !== 'string' || client.clientId === '') {
+      throw new ConfigurationError(`${at}.clientId`, 'must be a non-empty string.');
+    }
+    if (seen.has(client.clientId)) {
+      throw new ConfigurationError(`${at}.clientId`, `"${client.clientId}" is registered twice.`);
+    }
+    seen.add(client.clientId);
+    if (client.type === 'confidential' && !client.clientSecret) {
+      throw new ConfigurationError(`${at}.clientSecret`, 'is required for a confidential client.');
+    }
+    if (client.type === 'public' && client.clientSecret) {
+      throw new ConfigurationError(`${at}.clientSecret`, 'must be omitted for a public client.');
+    }
+    if (!client.clientSecret && client.grantTypes?.includes('client_credentials')) {
+      throw new ConfigurationError(
+        `${at}.grantTypes`,
+        'client_credentials needs a confidential client (one with a clientSecret).',
+      );
+    }
+    if (!Array.isArray(client.redirectUris)) {
+      throw new ConfigurationError(`${at}.redirectUris`, 'must be an array of URLs.');
+    }
+    client.redirectUris.forEach((uri, j) => {
+      const url = assertUrl(`${at}.redirectUris[${j}]`, uri);
+      if (url.hash) {
+        throw new ConfigurationError(`${at}.redirectUris[${j}]`, 'must not contain a fragment.');
+      }
+    });
+    for (const [key, list] of [
+      ['scopes', client.scopes],
+      ['approvedRestrictedScopes', client.approvedRestrictedScopes],
+    ] as const) {
+      list?.forEach((name, j) => {
+        if (!catalog.has(name)) {
+          throw new ConfigurationError(
+            `${at}.${key}[${j}]`,
+            `"${name}" is not in the scope catalog.`,
+            'Add it to `scopes` first.',
+          );
+        }
+      });
+    }
+  });
+}
+
+function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
+  if (!Array.isArray(secrets.signingKeys) || secrets.signingKeys.length === 0) {
+    throw new ConfigurationError(
+      'secrets.signingKeys',
+      'must hold at least one private JWK.',
+      'Generate one with `npx oauth-kit keys generate`.',
+    );
+  }
+  if (!secrets.signingKeys.some((k) => k.alg === alg && typeof k.d === 'string')) {
+    throw new ConfigurationError(
+      'secrets.signingKeys',
+      `has no private key for the signing algorithm ${alg}.`,
+      'Add one, or set `signingAlgorithm` to the algorithm of your keys.',
+    );
+  }
+  if (
+    !Array.isArray(secrets.cookieKeys) ||
+    secrets.cookieKeys.length === 0 ||
+    secrets.cookieKeys.some((k) => typeof k !== 'string' || k.length < 32)
+  ) {
+    throw new ConfigurationError(
+      'secrets.cookieKeys',
+      'must hold at least one random string of 32 characters or more.',
+    );
+  }
+}
+
+export async function resolveOptions(
+  options: OAuthKitOptions,
+  warn: (message: string) => void = console.warn,
+): Promise<ResolvedOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('options', 'must be an object.');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.includes(key)) {
+      throw new ConfigurationError(key, 'is not an oauth-kit option.', didYouMean(key, KNOWN_OPTIONS));
+    }
+  }
+
+  const issuerUrl = assertUrl('issuer', options.issuer);
+  if (issuerUrl.search || issuerUrl.hash) {
+    throw new ConfigurationError('issuer', 'must not have a query or fragment.');
+  }
+  const issuer = options.issuer.replace(/\/$/, '');
+  // Default from the environment: a host that forgets this flag in production still gets the
+  // safe behaviour. This is the only environment read in lib/.
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+
+  validateScopes(options);
+  const catalog = new Set(options.scopes.map((s) => s.name));
+
+  const { accounts } = options;
+  if (typeof accounts?.authenticate !== 'function' || typeof accounts?.find !== 'function') {
+    throw new ConfigurationError(
+      'accounts',
+      'must provide `authenticate(email, password)` and `find(id)`.',
+      'The kit asks your app who the user is; see README "Accounts".',
+    );
+  }
+
+  const clients = options.clients ?? [];
+  if (!Array.isArray(clients)) throw new ConfigurationError('clients', 'must be an array.');
+  validateClients(clients, catalog);
+
+  const signingAlgorithm = options.signingAlgorithm ?? DEFAULT_SIGNING_ALGORITHM;
+  if (!ALGORITHMS.includes(signingAlgorithm)) {
+    throw new ConfigurationError('signingAlgorithm', `must be one of ${ALGORITHMS.join(', ')}.`);
+  }
+
+  const ttl = { ...DEFAULT_TTL, ...options.ttl };
+  for (const [key, value] of Object.entries(ttl)) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new ConfigurationError(`ttl.${key}`, 'must be a positive whole number of seconds.');
+    }
+  }
+  if (ttl.authorizationCode > 600) {
+    throw new ConfigurationError('ttl.authorizationCode', 'must be 600 seconds or less (RFC 6749 §4.1.2).');
+  }
+  if (ttl.grant < ttl.refreshToken) {
+    throw new ConfigurationError('ttl.grant', 'must be at least `ttl.refreshToken`.');
+  }
+
+  let secrets = options.secrets;
+  if (!secrets) {
+    if (production) {
+      throw new ConfigurationError(
+        'secrets',
+        'is required in production (NODE_ENV=production).',
+        'Generate keys with `npx oauth-kit keys generate` and pass them as `secrets`.',
+      );
+    }
+    secrets = await loadOrCreateDevSecrets(
+      options.devSecretsFile ?? DEFAULT_DEV_SECRETS_FILE,
+      signingAlgorithm,
+      warn,
+    );
+  }
+  validateSecrets(secrets, signingAlgorithm);
+
+  if (options.audience !== undefined) assertUrl('audience', options.audience);
+
+  return {
+    issuer,
+    audience: options.audience ?? `${issuer}/api`,
+    scopes: options.scopes,
+    accounts,
+    clients,
+    store: options.store ?? createMemoryStore(),
+    secrets,
+    production,
+    trustProxy: options.trustProxy ?? false,
+    ttl,
+    signingAlgorithm,
+    views: options.views,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * RFC 6750 errors as classes. Each carries its status, its `WWW-Authenticate` header (built in
+ * one place) and an RFC-shaped JSON body. requireScope passes them to `next(err)`; Express's own
+ * final handler already honours `status` and `headers`, and `oauthErrorHandler()` adds the body.
+ */
+export type BearerErrorCode =
+  'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+
+function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+export class BearerError extends Error {
+  readonly status: number;
+  /** Absent when the request carried no credentials at all (RFC 6750 §3.1). */
+  readonly code: BearerErrorCode | undefined;
+  readonly description: string | undefined;
+  /** Scopes the resource requires (insufficient_scope). */
+  readonly scope: string | undefined;
+  realm: string | undefined;
+  readonly expose = true;
+
+  constructor(status: number, code: BearerErrorCode | undefined, description?: string, scope?: string) {
+    super(description ?? code ?? 'authentication required');
+    this.name = 'BearerError';
+    this.status = status;
+    this.code = code;
+    this.description = description;
+    this.scope = scope;
+  }
+
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** Read by Express's final handler too. */
+  get headers(): Record<string, string> {
+    if (this.status === 503) return { 'Retry-After': '1' };
+    const params: string[] = [];
+    if (this.realm) params.push(`realm=${quote(this.realm)}`);
+    if (this.code) params.push(`error=${quote(this.code)}`);
+    if (this.description) params.push(`error_description=${quote(this.description)}`);
+    if (this.scope) params.push(`scope=${quote(this.scope)}`);
+    return { 'WWW-Authenticate': params.length ? `Bearer ${params.join(', ')}` : 'Bearer' };
+  }
+
+  toJSON(): Record<string, string> {
+    return {
+      error: this.code ?? 'invalid_token',
+      ...(this.description ? { error_description: this.description } : {}),
+      ...(this.scope ? { scope: this.scope } : {}),
+    };
+  }
+}
+
+export class InvalidRequestError extends BearerError {
+  constructor(description = 'The request is malformed.') {
+    super(400, 'invalid_request', description);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+export class InvalidTokenError extends BearerError {
+  constructor(description = 'The access token is invalid.') {
+    super(401, 'invalid_token', description);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** No credentials in the request: 401 with a bare challenge. */
+export class UnauthorizedError extends BearerError {
+  constructor() {
+    super(401, undefined, 'An access token is required.');
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class InsufficientScopeError extends BearerError {
+  constructor(requiredScopes: string[]) {
+    super(
+      403,
+      'insufficient_scope',
+      'The access token does not grant the required scope.',
+      requiredScopes.join(' '),
+    );
+    this.name = 'InsufficientScopeError';
+  }
+}
+
+/** The token store could not be reached: fail closed. */
+export class TokenStoreUnavailableError extends BearerError {
+  constructor() {
+    super(503, 'temporarily_unavailable', 'Token validation is temporarily unavailable.');
+    this.name = 'TokenStoreUnavailableError';
+  }
+}

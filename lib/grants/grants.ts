@@ -1,0 +1,26 @@
+/**
+ * A grant is one user's authorization of one client; every code and token issued from it
+ * carries its id. Revoking it kills all of them, including the JWT access tokens, which are not
+ * stored: requireScope and token info ask `isGrantActive` for every token that names a grant.
+ */
+import type Provider from 'oidc-provider';
+
+const MODELS_BOUND_TO_GRANTS = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+] as const;
+
+export async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
+  await Promise.all([
+    ...MODELS_BOUND_TO_GRANTS.map((model) => provider[model].adapter.revokeByGrantId(grantId)),
+    provider.Grant.adapter.destroy(grantId),
+  ]);
+}
+
+export async function isGrantActive(provider: Provider, grantId: string): Promise<boolean> {
+  const grant = await provider.Grant.adapter.find(grantId);
+  return grant !== undefined && (typeof grant.exp !== 'number' || grant.exp * 1000 > Date.now());
+}

@@ -1,0 +1,28 @@
+/** oauth-kit's public API. Everything not exported here is internal. */
+export { mountOAuth } from './mount.js';
+export type { OAuthKit } from './mount.js';
+export { requireScope } from './resource-server/require-scope.js';
+export type { AuthInfo } from './resource-server/verify.js';
+export { oauthErrorHandler } from './errors/error-handler.js';
+export {
+  BearerError,
+  InvalidRequestError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  UnauthorizedError,
+  TokenStoreUnavailableError,
+} from './errors/bearer-errors.js';
+export type { BearerErrorCode } from './errors/bearer-errors.js';
+export { ConfigurationError } from './errors/configuration-error.js';
+export { createMemoryStore } from '../adapters/memory.js';
+export type { MemoryStoreOptions } from '../adapters/memory.js';
+export type { OAuthStore } from '../adapters/contract.js';
+export type {
+  Account,
+  AccountHooks,
+  OAuthKitOptions,
+  ScopeDefinition,
+  Secrets,
+  SigningAlgorithm,
+  StaticClient,
+} from './config/options.js';

@@ -1,0 +1,205 @@
+/**
+ * Login and consent: the pages oidc-provider sends the browser to during /oauth/authorize.
+ * The host owns identity (accounts hooks); a user already signed in to the host skips login.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import helmet from 'helmet';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { join } from 'node:path';
+import type { ResolvedOptions } from '../config/options.js';
+import { INTERACTION_PATH } from '../provider.js';
+import type { ScopeCatalog } from '../scopes/catalog.js';
+import type { Csrf } from './csrf.js';
+import { KIT_VIEWS, type ViewRenderer } from './views.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  options: ResolvedOptions;
+  catalog: ScopeCatalog;
+  views: ViewRenderer;
+  csrf: Csrf;
+}
+
+/** Security headers for every kit page: no framing, no scripts, no referrer leaks. */
+export function pageSecurityHeaders(production: boolean) {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        // form-action would also block the redirect back to the client after a form post.
+        formAction: null,
+        upgradeInsecureRequests: production ? [] : null,
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: production,
+  });
+}
+
+const MAX_FIELD = 1024;
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && value.length <= MAX_FIELD ? value : '';
+}
+
+export function interactionRouter(deps: InteractionDeps): Router {
+  const { provider, options, catalog, views, csrf } = deps;
+  const router = express.Router();
+  const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+
+  router.use('/oauth/static', express.static(join(KIT_VIEWS, 'static'), { maxAge: '1h', index: false }));
+  router.use(INTERACTION_PATH, pageSecurityHeaders(options.production), (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  async function clientInfo(clientId: unknown) {
+    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    return {
+      clientName: client?.clientName ?? String(clientId),
+      clientUri: client?.clientUri,
+      testMode: Boolean(client?.['urn:oauth-kit:test_mode']),
+    };
+  }
+
+  async function finish(req: Request, res: Response, result: InteractionResults, merge: boolean) {
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
+  }
+
+  async function renderLogin(req: Request, res: Response, uid: string, status: number, error?: string) {
+    const details = await provider.interactionDetails(req, res);
+    const html = await views.render('login', {
+      ...(await clientInfo(details.params.client_id)),
+      action: `${INTERACTION_PATH}/${uid}/login`,
+      csrfToken: csrf.token(uid),
+      email: field(req.body, 'email'),
+      error,
+    });
+    res.status(status).type('html').send(html);
+  }
+
+  router.get(`${INTERACTION_PATH}/:uid`, async (req, res) => {
+    const details = await provider.interactionDetails(req, res);
+    const { uid, prompt, params, session } = details;
+
+    if (prompt.name === 'login') {
+      const hostUser = await options.accounts.currentUserId?.(req);
+      if (hostUser && (await options.accounts.find(hostUser))) {
+        return finish(req, res, { login: { accountId: hostUser } }, false);
+      }
+      return renderLogin(req, res, uid, 200);
+    }
+
+    const missing = prompt.details as {
+      missingOIDCScope?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    const requested = [
+      ...(missing.missingResourceScopes?.[options.audience] ?? []),
+      ...(missing.missingOIDCScope ?? []).filter((s) => catalog.names.has(s)),
+    ];
+    const account = session?.accountId ? await options.accounts.find(session.accountId) : undefined;
+    const html = await views.render('consent', {
+      ...(await clientInfo(params.client_id)),
+      groups: catalog.describe(requested.length ? requested : String(params.scope ?? '').split(' ')),
+      userLabel: (account?.claims?.email as string | undefined) ?? account?.id,
+      action: `${INTERACTION_PATH}/${uid}/confirm`,
+      csrfToken: csrf.token(uid),
+    });
+    res.type('html').send(html);
+  });
+
+  router.post(`${INTERACTION_PATH}/:uid/login`, body, async (req, res) => {
+    const { uid, prompt } = await provider.interactionDetails(req, res);
+    if (prompt.name !== 'login')
+      throw new InteractionError('invalid_request', 'This sign-in form has expired.');
+    if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
+      throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
+    }
+    const account = await options.accounts.authenticate(
+      field(req.body, 'email'),
+      field(req.body, 'password'),
+    );
+    if (!account) return renderLogin(req, res, uid, 401, 'Email or password is incorrect.');
+    await options.accounts.signIn?.(req, account);
+    await finish(req, res, { login: { accountId: account.id } }, false);
+  });
+
+  router.post(`${INTERACTION_PATH}/:uid/confirm`, body, async (req, res) => {
+    const details = await provider.interactionDetails(req, res);
+    const { uid, prompt, params, session, grantId } = details;
+    if (prompt.name !== 'consent' || !session) {
+      throw new InteractionError('invalid_request', 'This consent form has expired.');
+    }
+    if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
+      throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
+    }
+    const decision = field(req.body, 'decision');
+    if (decision === 'deny') {
+      return finish(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user denied the authorization request.' },
+        false,
+      );
+    }
+    if (decision !== 'approve') throw new InteractionError('invalid_request', 'Choose Approve or Deny.');
+
+    const grant = grantId
+      ? await provider.Grant.find(grantId)
+      : new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
+    if (!grant) throw new InteractionError('invalid_request', 'This authorization has expired.');
+    const missing = prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const savedGrantId = await grant.save();
+    await finish(req, res, { consent: grantId ? {} : { grantId: savedGrantId } }, true);
+  });
+
+  // Expired or unknown interactions and refused forms end on the kit's error page, never a 500.
+  router.use(INTERACTION_PATH, async (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const known = err as {
+      statusCode?: number;
+      status?: number;
+      error?: string;
+      error_description?: string;
+      expose?: boolean;
+    };
+    const exposed = err instanceof InteractionError || known.expose === true;
+    const status = exposed ? (known.statusCode ?? known.status ?? 400) : 500;
+    if (!exposed) console.error('oauth-kit: interaction failed', (err as Error)?.name);
+    const html = await views.render('error', {
+      error: exposed ? (known.error ?? 'invalid_request') : 'server_error',
+      description: exposed
+        ? (known.error_description ?? 'The request could not be completed.')
+        : 'Something went wrong on our side. Please try again.',
+    });
+    res.status(status).type('html').send(html);
+  });
+
+  return router;
+}
+
+class InteractionError extends Error {
+  readonly expose = true;
+  constructor(
+    readonly error: string,
+    readonly error_description: string,
+    readonly statusCode = 400,
+  ) {
+    super(error_description);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * `mountOAuth(app, options)`: adds the authorization server to the host's Express app. It
+ * registers only its own paths and changes nothing global: the host's parsers, helmet,
+ * sessions and routes keep working around it.
+ */
+import express, { type Express, type RequestHandler } from 'express';
+import { createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
+import type Provider from 'oidc-provider';
+import type { OAuthKitOptions, ResolvedOptions } from './config/options.js';
+import { resolveOptions } from './config/validate.js';
+import { isGrantActive, revokeGrant } from './grants/grants.js';
+import { createCsrf } from './interactions/csrf.js';
+import { interactionRouter } from './interactions/router.js';
+import { createViewRenderer } from './interactions/views.js';
+import { createProvider, ROUTES } from './provider.js';
+import { RESOURCE_SERVER, type ResourceServerContext } from './resource-server/require-scope.js';
+import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
+import { createScopeCatalog } from './scopes/catalog.js';
+import { tokenInfoRouter } from './token-info.js';
+
+export interface OAuthKit {
+  /** The underlying oidc-provider instance, for advanced hooks and events. */
+  readonly provider: Provider;
+  /** Options after validation and defaults. */
+  readonly options: Readonly<ResolvedOptions>;
+  /** Verifies an access token the way requireScope does. */
+  verifyAccessToken: TokenVerifier;
+  /** Revokes a grant: every code, refresh token and access token issued from it. */
+  revokeGrant(grantId: string): Promise<void>;
+  /** Stops the store's timers and connections. */
+  close(): Promise<void>;
+}
+
+const PUBLIC_KEY_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'kid', 'use'] as const;
+
+function publicJwk(key: JWK): JWK {
+  return Object.fromEntries(PUBLIC_KEY_MEMBERS.filter((m) => key[m] !== undefined).map((m) => [m, key[m]]));
+}
+
+function providerPaths(provider: Provider): RequestHandler {
+  const callback = provider.callback();
+  const exact = new Set<string>([
+    ...Object.values(ROUTES),
+    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server',
+  ]);
+  const resume = `${ROUTES.authorization}/`;
+  return function oidcProviderRoutes(req, res, next) {
+    if (exact.has(req.path) || req.path.startsWith(resume)) return callback(req, res);
+    next();
+  };
+}
+
+export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Promise<OAuthKit> {
+  const options = await resolveOptions(userOptions);
+  const catalog = createScopeCatalog(options.scopes);
+  const views = createViewRenderer(options.views, options.production);
+  const csrf = createCsrf(options.secrets.cookieKeys);
+  const { currentUserId } = options.accounts;
+
+  const provider = createProvider(options, {
+    catalog,
+    renderErrorPage: (out) =>
+      views.render('error', {
+        error: out.error,
+        description: out.error_description ?? 'The request could not be completed.',
+      }),
+    ...(currentUserId
+      ? { hostUserId: async (req) => (await currentUserId(req as express.Request)) ?? undefined }
+      : {}),
+  });
+
+  const jwks: JSONWebKeySet = {
+    keys: options.secrets.signingKeys.map(publicJwk) as JSONWebKeySet['keys'],
+  };
+  const verifyAccessToken = createTokenVerifier({
+    issuer: options.issuer,
+    audience: options.audience,
+    keys: createLocalJWKSet(jwks),
+    algorithms: [options.signingAlgorithm],
+    isGrantActive: (grantId) => isGrantActive(provider, grantId),
+  });
+
+  const context: ResourceServerContext = { verify: verifyAccessToken, realm: undefined };
+  (app.locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
+
+  const router = express.Router();
+  router.use(interactionRouter({ provider, options, catalog, views, csrf }));
+  router.use(tokenInfoRouter(verifyAccessToken));
+  router.use(providerPaths(provider));
+  app.use(router);
+
+  return {
+    provider,
+    options,
+    verifyAccessToken,
+    revokeGrant: (grantId) => revokeGrant(provider, grantId),
+    close: () => options.store.close(),
+  };
+}

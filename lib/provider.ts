@@ -1,0 +1,168 @@
+/**
+ * The one place an oidc-provider instance is built from the kit's resolved options.
+ */
+import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration } from 'oidc-provider';
+import { ConsumedArtifactReplay } from '../adapters/contract.js';
+import type { ResolvedOptions, StaticClient } from './config/options.js';
+import { revokeGrant } from './grants/grants.js';
+import type { ScopeCatalog } from './scopes/catalog.js';
+import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
+
+/** Where the kit serves oidc-provider's endpoints. */
+export const ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
+  jwks: '/.well-known/jwks.json',
+  userinfo: '/oauth/userinfo',
+  end_session: '/oauth/logout',
+} as const;
+export const INTERACTION_PATH = '/oauth/interaction';
+
+/** Renders the HTML error page oidc-provider shows when it cannot redirect back to the client. */
+export type ErrorPageRenderer = (out: { error: string; error_description?: string }) => Promise<string>;
+
+export interface ProviderHooks {
+  catalog: ScopeCatalog;
+  renderErrorPage: ErrorPageRenderer;
+  /** Host's current user id for this request (login prompt when it differs from the session). */
+  hostUserId?: (req: import('node:http').IncomingMessage) => Promise<string | undefined>;
+}
+
+export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): ClientMetadata {
+  const isPublic = client.type === 'public' || (!client.type && !client.clientSecret);
+  const grantTypes =
+    client.grantTypes ??
+    (isPublic
+      ? ['authorization_code', 'refresh_token']
+      : ['authorization_code', 'refresh_token', 'client_credentials']);
+  return {
+    client_id: client.clientId,
+    ...(isPublic ? {} : { client_secret: client.clientSecret }),
+    client_name: client.name ?? client.clientId,
+    redirect_uris: client.redirectUris,
+    grant_types: grantTypes,
+    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
+    token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
+    scope: ['openid', ...catalog.allowedFor(client)].join(' '),
+    'urn:oauth-kit:test_mode': client.testMode ?? false,
+  };
+}
+
+export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): Provider {
+  const { catalog } = hooks;
+  const policy = interactionPolicy.base();
+  if (hooks.hostUserId) {
+    const hostUserId = hooks.hostUserId;
+    // The host product owns identity: when the user signed in to the product is not the one
+    // the authorization server remembers, ask again (the login step then completes silently).
+    policy.get('login')!.checks.add(
+      new interactionPolicy.Check('host_user_changed', 'host session user differs', async (ctx) => {
+        const hostUser = await hostUserId(ctx.req);
+        return hostUser !== undefined && hostUser !== ctx.oidc.session?.accountId;
+      }),
+    );
+  }
+
+  const configuration: Configuration = {
+    adapter: options.store.Adapter,
+    clients: options.clients.map((c) => toClientMetadata(c, catalog)),
+    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode'] },
+    jwks: { keys: options.secrets.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: options.secrets.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', secure: options.production },
+      short: { httpOnly: true, sameSite: 'lax', secure: options.production },
+    },
+    scopes: ['openid', 'offline_access', ...catalog.names],
+    async findAccount(_ctx, id) {
+      const account = await options.accounts.find(id);
+      if (!account) return undefined;
+      return { accountId: account.id, claims: async () => ({ ...account.claims, sub: account.id }) };
+    },
+    routes: ROUTES,
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+    },
+    responseTypes: ['code'],
+    // Exact redirect_uri match: the parameter is required even for a single registered URI.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    ttl: tokenLifetimes(options),
+    ...refreshTokenPolicy,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => options.audience,
+        useGrantedResource: () => true,
+        async getResourceServerInfo(ctx, resource, client) {
+          if (resource !== options.audience) throw new errors.InvalidTarget();
+          // oidc-provider drops scopes it does not know; the documents want invalid_scope.
+          const requested = ctx.oidc.params?.scope;
+          if (typeof requested === 'string') catalog.assertKnown(requested.split(' '));
+          return {
+            scope: client.scope ?? '',
+            audience: options.audience,
+            accessTokenTTL: options.ttl.accessToken,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: options.signingAlgorithm } },
+          };
+        },
+      },
+    },
+    async extraTokenClaims(_ctx, token) {
+      // `gid` lets resource servers refuse tokens of a revoked grant (JWTs are not stored).
+      const claims: Record<string, unknown> = {};
+      if ('grantId' in token && token.grantId) claims.gid = token.grantId;
+      if (token.client?.['urn:oauth-kit:test_mode']) claims.test_mode = true;
+      return claims;
+    },
+    clientBasedCORS(_ctx, origin, client) {
+      return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; frame-ancestors 'none'");
+      ctx.set('X-Frame-Options', 'DENY');
+      ctx.body = await hooks.renderErrorPage(out);
+    },
+    enabledJWA: {
+      authorizationSigningAlgValues: [options.signingAlgorithm],
+    },
+  };
+
+  const provider = new Provider(options.issuer, configuration);
+  provider.proxy = options.trustProxy;
+
+  // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
+  // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.
+  provider.on('grant.error', (ctx, error) => {
+    if (error instanceof ConsumedArtifactReplay && error.grantId) {
+      ctx.state.replayedGrantId = error.grantId;
+    }
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    const grantId: unknown = ctx.state.replayedGrantId;
+    if (typeof grantId === 'string') await revokeGrant(provider, grantId);
+    // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
+    if (
+      ctx.oidc?.route === 'token' &&
+      ctx.body?.error === 'invalid_request' &&
+      ctx.body.error_description === 'requested grant type is not allowed for this client'
+    ) {
+      ctx.body = { ...ctx.body, error: 'unauthorized_client' };
+    }
+  });
+
+  return provider;
+}
