@@ -135,8 +135,11 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       ctx.set('X-Frame-Options', 'DENY');
       ctx.body = await hooks.renderErrorPage(out);
     },
-    enabledJWA: {
-      authorizationSigningAlgValues: [options.signingAlgorithm],
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: options.signingAlgorithm,
     },
   };
 

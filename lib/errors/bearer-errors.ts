@@ -39,7 +39,8 @@ export class BearerError extends Error {
     const params: string[] = [];
     if (this.realm) params.push(`realm=${quote(this.realm)}`);
     if (this.code) params.push(`error=${quote(this.code)}`);
-    if (this.description) params.push(`error_description=${quote(this.description)}`);
+    // RFC 6750 §3.1: a request without credentials gets a challenge without error details.
+    if (this.code && this.description) params.push(`error_description=${quote(this.description)}`);
     if (this.scope) params.push(`scope=${quote(this.scope)}`);
     return { 'WWW-Authenticate': params.length ? `Bearer ${params.join(', ')}` : 'Bearer' };
   }
