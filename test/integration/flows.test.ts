@@ -7,7 +7,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
-import { authorize, callApi, codeFlow, discover, insecure, tokenRequest } from '../helpers/oauth-client.js';
+import { authorize, callApi, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
 
 let server: RunningExample;
 let redirectUri: string;
