@@ -23,6 +23,37 @@ export interface AdapterConstructor {
 }
 
 /**
+ * Small JSON records the kit keeps beside oidc-provider's models (registered apps, a user's
+ * authorizations, ...). Each record may be filed under index keys (e.g. `owner:user_123`) so
+ * the kit can list them without scanning.
+ */
+export interface RecordStore {
+  get<T>(collection: string, id: string): Promise<T | undefined>;
+  /** Creates or replaces a record; its index keys replace the previous ones. */
+  set<T>(
+    collection: string,
+    id: string,
+    value: T,
+    options?: { ttlSeconds?: number; indexes?: string[] },
+  ): Promise<void>;
+  delete(collection: string, id: string): Promise<void>;
+  /** Ids of the live records of `collection` filed under `index`. */
+  findIds(collection: string, index: string): Promise<string[]>;
+}
+
+/** Grant revocations fanned out to every process that shares the store. */
+export interface RevocationFeed {
+  /** Announces that a grant was revoked (Redis: PUBLISH). */
+  publish(grantId: string): Promise<void>;
+  /**
+   * Calls `listener` for every revocation published by any process, and `onStatus` when the
+   * subscription goes up or down (while down, callers must not rely on the feed).
+   * Returns a function that unsubscribes.
+   */
+  subscribe(listener: (grantId: string) => void, onStatus?: (connected: boolean) => void): () => void;
+}
+
+/**
  * An oauth-kit store: the adapter class handed to oidc-provider plus the kit's own needs.
  * Every store is created by the host and passed in; stores open no connections of their own.
  */
@@ -31,6 +62,10 @@ export interface OAuthStore {
   readonly name: string;
   /** The class oidc-provider instantiates per model. */
   readonly Adapter: AdapterConstructor;
+  /** The kit's own records. */
+  readonly records: RecordStore;
+  /** Revocation fan-out between processes. */
+  readonly revocations: RevocationFeed;
   /** Releases timers and connections the store owns. */
   close(): Promise<void>;
 }

@@ -2,7 +2,15 @@
  * The embedded in-memory store: the default for development and tests, so `npm start` needs
  * nothing else. State lives in this process only; use the Redis store for several processes.
  */
-import { ConsumedArtifactReplay, type Adapter, type AdapterPayload, type OAuthStore } from './contract.js';
+import { EventEmitter } from 'node:events';
+import {
+  ConsumedArtifactReplay,
+  type Adapter,
+  type AdapterPayload,
+  type OAuthStore,
+  type RecordStore,
+  type RevocationFeed,
+} from './contract.js';
 
 interface Entry {
   payload: AdapterPayload;
@@ -122,11 +130,58 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     }
   }
 
+  // Records reuse the model tables, under a "record:" prefix, and their own index.
+  const recordIndex = new Map<string, Set<string>>();
+  const recordIndexesOf = new Map<string, string[]>();
+  const records: RecordStore = {
+    async get<T>(collection: string, id: string) {
+      return live(`record:${collection}`, id)?.payload.value as T | undefined;
+    },
+    async set(collection, id, value, opts = {}) {
+      await records.delete(collection, id);
+      const expiresAt = opts.ttlSeconds ? Date.now() + opts.ttlSeconds * 1000 : Infinity;
+      table(`record:${collection}`).set(id, { payload: { value: structuredClone(value) }, expiresAt });
+      const keys = (opts.indexes ?? []).map((index) => `${collection}\0${index}`);
+      recordIndexesOf.set(`${collection}\0${id}`, keys);
+      for (const key of keys) {
+        let ids = recordIndex.get(key);
+        if (!ids) recordIndex.set(key, (ids = new Set()));
+        ids.add(id);
+      }
+    },
+    async delete(collection, id) {
+      remove(`record:${collection}`, id);
+      for (const key of recordIndexesOf.get(`${collection}\0${id}`) ?? []) recordIndex.get(key)?.delete(id);
+      recordIndexesOf.delete(`${collection}\0${id}`);
+    },
+    async findIds(collection, index) {
+      const ids = [...(recordIndex.get(`${collection}\0${index}`) ?? [])];
+      return ids.filter((id) => live(`record:${collection}`, id) !== undefined);
+    },
+  };
+
+  // One process: revocations are an in-process event, always "connected".
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const revocations: RevocationFeed = {
+    async publish(grantId) {
+      bus.emit('revoked', grantId);
+    },
+    subscribe(listener, onStatus) {
+      bus.on('revoked', listener);
+      onStatus?.(true);
+      return () => bus.off('revoked', listener);
+    },
+  };
+
   return {
     name: 'memory',
     Adapter: MemoryAdapter,
+    records,
+    revocations,
     async close() {
       clearInterval(timer);
+      bus.removeAllListeners();
     },
   };
 }

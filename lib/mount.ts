@@ -94,7 +94,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     provider,
     options,
     verifyAccessToken,
-    revokeGrant: (grantId) => revokeGrant(provider, grantId),
+    revokeGrant: (grantId) => revokeGrant(provider, options.store.revocations, grantId),
     close: () => options.store.close(),
   };
 }

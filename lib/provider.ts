@@ -153,10 +153,16 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       ctx.state.replayedGrantId = error.grantId;
     }
   });
+  // oidc-provider revoked a grant itself (refresh reuse, code reuse, revocation endpoint).
+  provider.on('grant.revoked', (_ctx, grantId: string) => {
+    options.store.revocations.publish(grantId).catch(() => {
+      // The store is down: resource servers fall back to checking the store per request.
+    });
+  });
   provider.use(async (ctx, next) => {
     await next();
     const grantId: unknown = ctx.state.replayedGrantId;
-    if (typeof grantId === 'string') await revokeGrant(provider, grantId);
+    if (typeof grantId === 'string') await revokeGrant(provider, options.store.revocations, grantId);
     // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
     if (
       ctx.oidc?.route === 'token' &&

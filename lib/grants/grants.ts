@@ -4,6 +4,7 @@
  * stored: requireScope and token info ask `isGrantActive` for every token that names a grant.
  */
 import type Provider from 'oidc-provider';
+import type { RevocationFeed } from '../../adapters/contract.js';
 
 const MODELS_BOUND_TO_GRANTS = [
   'AccessToken',
@@ -13,11 +14,13 @@ const MODELS_BOUND_TO_GRANTS = [
   'BackchannelAuthenticationRequest',
 ] as const;
 
-export async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
+/** Deletes every artifact of the grant and tells every process sharing the store. */
+export async function revokeGrant(provider: Provider, feed: RevocationFeed, grantId: string): Promise<void> {
   await Promise.all([
     ...MODELS_BOUND_TO_GRANTS.map((model) => provider[model].adapter.revokeByGrantId(grantId)),
     provider.Grant.adapter.destroy(grantId),
   ]);
+  await feed.publish(grantId);
 }
 
 export async function isGrantActive(provider: Provider, grantId: string): Promise<boolean> {
