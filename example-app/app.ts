@@ -7,8 +7,15 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import { mountOAuth, oauthErrorHandler, type OAuthKit, type ScopeDefinition } from '../lib/index.js';
+import {
+  mountOAuth,
+  oauthErrorHandler,
+  type OAuthKit,
+  type OAuthKitOptions,
+  type ScopeDefinition,
+} from '../lib/index.js';
 import { apiRouter } from './api.js';
+import { csrfToken, requireCsrf } from './csrf.js';
 import { demoClientRouter } from './demo-client.js';
 import { authenticate, findUser } from './users.js';
 
@@ -39,6 +46,16 @@ export interface ExampleAppOptions {
   sessionSecret?: string;
   trustProxy?: boolean;
   devSecretsFile?: string;
+  /** Security settings passed through to the kit (server.ts reads them from the environment). */
+  security?: Pick<
+    OAuthKitOptions,
+    | 'rateLimits'
+    | 'logger'
+    | 'onSecurityEvent'
+    | 'secrets'
+    | 'signingAlgorithm'
+    | 'dangerouslyAllowHttpLocalhost'
+  >;
 }
 
 export async function createExampleApp(options: ExampleAppOptions): Promise<{ app: Express; kit: OAuthKit }> {
@@ -80,6 +97,7 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     production,
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
+    ...options.security,
     accounts: {
       authenticate,
       find: findUser,
@@ -111,15 +129,21 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       ? value
       : '/';
   app.get('/signin', (req, res) => {
-    res.render('signin', { error: undefined, returnTo: safeReturn(req.query.return_to) });
+    res.render('signin', {
+      error: undefined,
+      returnTo: safeReturn(req.query.return_to),
+      csrfToken: csrfToken(req),
+    });
   });
-  app.post('/signin', form, async (req, res) => {
+  app.post('/signin', form, requireCsrf(), async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const account = await authenticate(String(body.email ?? ''), String(body.password ?? ''));
     if (!account) {
-      res
-        .status(401)
-        .render('signin', { error: 'Email or password is incorrect.', returnTo: safeReturn(body.return_to) });
+      res.status(401).render('signin', {
+        error: 'Email or password is incorrect.',
+        returnTo: safeReturn(body.return_to),
+        csrfToken: csrfToken(req),
+      });
       return;
     }
     req.session.regenerate((err) => {
@@ -131,10 +155,16 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       res.redirect(303, safeReturn(body.return_to));
     });
   });
-  app.post('/signout', (req, res) => {
+  app.post('/signout', form, requireCsrf(), (req, res) => {
     req.session.destroy(() => res.redirect(303, '/'));
   });
 
+  // The demo client's own form (disconnect, on the dashboard) carries the same CSRF token.
+  app.get('/dashboard', (req, res, next) => {
+    res.locals.csrfToken = csrfToken(req);
+    next();
+  });
+  app.post('/disconnect', form, requireCsrf());
   app.use(
     demoClientRouter({
       issuer,

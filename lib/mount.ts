@@ -4,18 +4,24 @@
  * sessions and routes keep working around it.
  */
 import express, { type Express, type RequestHandler } from 'express';
-import { createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
+import { createLocalJWKSet } from 'jose';
 import type Provider from 'oidc-provider';
 import type { OAuthKitOptions, ResolvedOptions } from './config/options.js';
 import { resolveOptions } from './config/validate.js';
+import { ConfigurationError } from './errors/configuration-error.js';
+import { kitErrorHandler } from './errors/kit-error-handler.js';
 import { isGrantActive, revokeGrant } from './grants/grants.js';
 import { createCsrf } from './interactions/csrf.js';
-import { interactionRouter } from './interactions/router.js';
+import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
+import { publicJwks } from './keys/jwks.js';
 import { createProvider, ROUTES } from './provider.js';
 import { RESOURCE_SERVER, type ResourceServerContext } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
+import { createSecurityEvents, type SecurityEvents } from './security/events.js';
+import { rateLimitMiddleware } from './security/rate-limit-middleware.js';
+import { createRateLimiters } from './security/rate-limits.js';
 import { tokenInfoRouter } from './token-info.js';
 
 export interface OAuthKit {
@@ -27,14 +33,11 @@ export interface OAuthKit {
   verifyAccessToken: TokenVerifier;
   /** Revokes a grant: every code, refresh token and access token issued from it. */
   revokeGrant(grantId: string): Promise<void>;
+  /** Emits a security event (the app registry reports `app.created`, `app.disabled`,
+   *  `app.secret_rotated` through it); it reaches `onSecurityEvent` and the log. */
+  readonly securityEvents: Pick<SecurityEvents, 'emit'>;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
-}
-
-const PUBLIC_KEY_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'kid', 'use'] as const;
-
-function publicJwk(key: JWK): JWK {
-  return Object.fromEntries(PUBLIC_KEY_MEMBERS.filter((m) => key[m] !== undefined).map((m) => [m, key[m]]));
 }
 
 function providerPaths(provider: Provider): RequestHandler {
@@ -57,9 +60,30 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const views = createViewRenderer(options.views, options.production);
   const csrf = createCsrf(options.secrets.cookieKeys);
   const { currentUserId } = options.accounts;
+  if (options.trustProxy && !app.get('trust proxy')) {
+    throw new ConfigurationError(
+      'trustProxy',
+      "is true but Express 'trust proxy' is not set: rate limits and logs would see the proxy's IP.",
+      "Call app.set('trust proxy', 1) (the number of proxies in front) before mountOAuth.",
+    );
+  }
+  const { logger } = options;
+  const events = createSecurityEvents({
+    listener: options.onSecurityEvent,
+    logger,
+    hashKey: options.secrets.cookieKeys[0]!,
+  });
+  const limiters = createRateLimiters(options.rateLimits, (error) =>
+    logger.error(
+      { event: 'rate_limit_store_error', errorName: (error as Error)?.name },
+      'rate limit store error',
+    ),
+  );
 
   const provider = createProvider(options, {
     catalog,
+    events,
+    logger,
     renderErrorPage: (out) =>
       views.render('error', {
         error: out.error,
@@ -70,13 +94,10 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       : {}),
   });
 
-  const jwks: JSONWebKeySet = {
-    keys: options.secrets.signingKeys.map(publicJwk) as JSONWebKeySet['keys'],
-  };
   const verifyAccessToken = createTokenVerifier({
     issuer: options.issuer,
     audience: options.audience,
-    keys: createLocalJWKSet(jwks),
+    keys: createLocalJWKSet(publicJwks(options.secrets)),
     algorithms: [options.signingAlgorithm],
     isGrantActive: (grantId) => isGrantActive(provider, grantId),
   });
@@ -85,16 +106,22 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   (app.locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
 
   const router = express.Router();
-  router.use(interactionRouter({ provider, options, catalog, views, csrf }));
+  router.use(rateLimitMiddleware(limiters, events));
+  router.use(interactionRouter({ provider, options, catalog, views, csrf, limiters, events }));
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(providerPaths(provider));
+  router.use(kitErrorHandler({ views, logger, pageHeaders: pageSecurityHeaders(options.production) }));
   app.use(router);
 
   return {
     provider,
     options,
     verifyAccessToken,
-    revokeGrant: (grantId) => revokeGrant(provider, options.store.revocations, grantId),
+    async revokeGrant(grantId) {
+      await revokeGrant(provider, options.store.revocations, grantId);
+      events.emit('grant.revoked', { grantId, reason: 'host' });
+    },
+    securityEvents: { emit: events.emit },
     close: () => options.store.close(),
   };
 }

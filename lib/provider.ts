@@ -1,10 +1,21 @@
 /**
  * The one place an oidc-provider instance is built from the kit's resolved options.
  */
-import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration } from 'oidc-provider';
+import Provider, {
+  errors,
+  interactionPolicy,
+  type ClientMetadata,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
+import { providerKeys } from './keys/jwks.js';
+import type { SecurityEvents } from './security/events.js';
+import { hashedTokenIds } from './security/hashed-token-ids.js';
+import type { SecurityLogger } from './security/logger.js';
+import { revocationReason, tokenRevokedEvent, watchProvider } from './security/provider-events.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 
@@ -26,6 +37,8 @@ export type ErrorPageRenderer = (out: { error: string; error_description?: strin
 export interface ProviderHooks {
   catalog: ScopeCatalog;
   renderErrorPage: ErrorPageRenderer;
+  events: SecurityEvents;
+  logger: SecurityLogger;
   /** Host's current user id for this request (login prompt when it differs from the session). */
   hostUserId?: (req: import('node:http').IncomingMessage) => Promise<string | undefined>;
 }
@@ -44,6 +57,8 @@ export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): C
     redirect_uris: client.redirectUris,
     grant_types: grantTypes,
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
+    // RFC 9700 §2.1: responses only in the query; no fragment, form_post or web_message modes.
+    response_modes: ['query'],
     token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
     scope: ['openid', ...catalog.allowedFor(client)].join(' '),
     'urn:oauth-kit:test_mode': client.testMode ?? false,
@@ -66,10 +81,14 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   }
 
   const configuration: Configuration = {
-    adapter: options.store.Adapter,
+    adapter: hashedTokenIds(options.store.Adapter),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
     extraClientMetadata: { properties: ['urn:oauth-kit:test_mode'] },
-    jwks: { keys: options.secrets.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
+    jwks: {
+      keys: providerKeys(options.secrets, options.signingAlgorithm) as NonNullable<
+        Configuration['jwks']
+      >['keys'],
+    },
     cookies: {
       keys: options.secrets.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure: options.production },
@@ -138,6 +157,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
+      response_modes: ['query'],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: options.signingAlgorithm,
     },
@@ -159,10 +179,17 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       // The store is down: resource servers fall back to checking the store per request.
     });
   });
+  watchProvider(provider, hooks.events, hooks.logger);
   provider.use(async (ctx, next) => {
     await next();
+    // Every request passes here, also those outside oidc-provider's routes: `oidc` may be unset.
+    const oidcCtx = ctx as unknown as KoaContextWithOIDC;
     const grantId: unknown = ctx.state.replayedGrantId;
-    if (typeof grantId === 'string') await revokeGrant(provider, options.store.revocations, grantId);
+    if (typeof grantId === 'string') {
+      await revokeGrant(provider, options.store.revocations, grantId);
+      hooks.events.emit('grant.revoked', { grantId, reason: revocationReason(oidcCtx) });
+    }
+    tokenRevokedEvent(oidcCtx, hooks.events);
     // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
     if (
       ctx.oidc?.route === 'token' &&

@@ -5,6 +5,9 @@
 import type { Request } from 'express';
 import type { JWK } from 'jose';
 import type { OAuthStore } from '../../adapters/contract.js';
+import type { SecurityEventListener } from '../security/events.js';
+import type { SecurityLogger } from '../security/logger.js';
+import type { RateLimitOptions, ResolvedRateLimits } from '../security/rate-limits.js';
 
 /** One entry of the host's scope catalog. */
 export interface ScopeDefinition {
@@ -57,11 +60,20 @@ export interface StaticClient {
   testMode?: boolean;
 }
 
-/** Signing keys and cookie secrets. */
+/**
+ * Signing keys and cookie secrets (`npx oauth-kit keys generate` writes this shape as JSON).
+ * Rotation without downtime: `keys rotate` first adds a key to `nextSigningKeys` (published in
+ * the JWKS, signs nothing), then, once resource servers have refreshed their JWKS cache, moves
+ * it to the front of `signingKeys`; the old key stays there, published, until every token it
+ * signed has expired, and the next `keys rotate` removes it.
+ */
 export interface Secrets {
-  /** Private JWKs used to sign access tokens; the first key of the preferred algorithm signs. */
+  /** Private JWKs. The first key of `signingAlgorithm` signs; every key is published. */
   signingKeys: JWK[];
-  /** Keys for oidc-provider's signed cookies; the first signs, all verify (rotation). */
+  /** Private JWKs published ahead of signing (see rotation above). Default: none. */
+  nextSigningKeys?: JWK[];
+  /** Keys for oidc-provider's signed cookies and the kit's CSRF tokens; the first signs, all
+   *  verify (rotation). At least 32 characters each. */
   cookieKeys: string[];
 }
 
@@ -106,6 +118,18 @@ export interface OAuthKitOptions {
   signingAlgorithm?: SigningAlgorithm;
   /** Directory of templates that override the kit's `views/` one by one. */
   views?: string;
+  /** Rate limits and login lockout (README "Security"). Default: memory store, documented limits. */
+  rateLimits?: RateLimitOptions;
+  /** Called with every security event (token issued, login failed, rate limit hit, ...). */
+  onSecurityEvent?: SecurityEventListener;
+  /** Structured log of security events: a pino logger (or compatible), or `false` for none.
+   *  Default: pino on stdout. */
+  logger?: SecurityLogger | false;
+  /**
+   * Production normally requires an `https:` issuer. This allows `http://localhost` (and
+   * 127.0.0.1, [::1]) in production mode, for a production build tried out locally. Default false.
+   */
+  dangerouslyAllowHttpLocalhost?: boolean;
 }
 
 export const DEFAULT_TTL = {
@@ -132,4 +156,7 @@ export interface ResolvedOptions {
   ttl: { accessToken: number; refreshToken: number; authorizationCode: number; grant: number };
   signingAlgorithm: SigningAlgorithm;
   views: string | undefined;
+  rateLimits: ResolvedRateLimits;
+  onSecurityEvent: SecurityEventListener | undefined;
+  logger: SecurityLogger;
 }

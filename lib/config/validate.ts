@@ -15,6 +15,8 @@ import {
   type StaticClient,
 } from './options.js';
 import { loadOrCreateDevSecrets } from './secrets.js';
+import { createDefaultLogger, silentLogger, type SecurityLogger } from '../security/logger.js';
+import { resolveRateLimits } from '../security/validate-rate-limits.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
@@ -30,7 +32,12 @@ const KNOWN_OPTIONS = [
   'ttl',
   'signingAlgorithm',
   'views',
+  'rateLimits',
+  'onSecurityEvent',
+  'logger',
+  'dangerouslyAllowHttpLocalhost',
 ];
+const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
 const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -149,6 +156,16 @@ function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
       'Add one, or set `signingAlgorithm` to the algorithm of your keys.',
     );
   }
+  if (secrets.nextSigningKeys !== undefined) {
+    if (!Array.isArray(secrets.nextSigningKeys)) {
+      throw new ConfigurationError('secrets.nextSigningKeys', 'must be an array of private JWKs.');
+    }
+    secrets.nextSigningKeys.forEach((k, i) => {
+      if (typeof k?.d !== 'string' && typeof k?.kty === 'string') {
+        throw new ConfigurationError(`secrets.nextSigningKeys[${i}]`, 'must be a private JWK.');
+      }
+    });
+  }
   if (
     !Array.isArray(secrets.cookieKeys) ||
     secrets.cookieKeys.length === 0 ||
@@ -182,6 +199,18 @@ export async function resolveOptions(
   // Default from the environment: a host that forgets this flag in production still gets the
   // safe behaviour. This is the only environment read in lib/.
   const production = options.production ?? process.env.NODE_ENV === 'production';
+  if (production && issuerUrl.protocol === 'http:') {
+    const allowed = options.dangerouslyAllowHttpLocalhost === true && LOCALHOST.has(issuerUrl.hostname);
+    if (!allowed) {
+      throw new ConfigurationError(
+        'issuer',
+        'must be an https: URL in production: tokens and cookies would cross the network in the clear.',
+        LOCALHOST.has(issuerUrl.hostname)
+          ? 'To try a production build on this machine, set `dangerouslyAllowHttpLocalhost: true`.'
+          : 'Terminate TLS in front of the app and set `trustProxy` (README "Behind a proxy").',
+      );
+    }
+  }
 
   validateScopes(options);
   const catalog = new Set(options.scopes.map((s) => s.name));
@@ -235,6 +264,24 @@ export async function resolveOptions(
   validateSecrets(secrets, signingAlgorithm);
 
   if (options.audience !== undefined) assertUrl('audience', options.audience);
+  if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
+    throw new ConfigurationError('onSecurityEvent', 'must be a function (event) => void.');
+  }
+  let logger: SecurityLogger = createDefaultLogger();
+  if (options.logger === false) logger = silentLogger;
+  else if (options.logger !== undefined) {
+    if (
+      !['info', 'warn', 'error'].every(
+        (m) => typeof (options.logger as unknown as Record<string, unknown>)[m] === 'function',
+      )
+    ) {
+      throw new ConfigurationError(
+        'logger',
+        'must be a pino logger (info, warn and error methods) or false.',
+      );
+    }
+    logger = options.logger;
+  }
 
   return {
     issuer,
@@ -249,5 +296,8 @@ export async function resolveOptions(
     ttl,
     signingAlgorithm,
     views: options.views,
+    rateLimits: resolveRateLimits(options.rateLimits),
+    onSecurityEvent: options.onSecurityEvent,
+    logger,
   };
 }

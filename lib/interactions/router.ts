@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import type { ResolvedOptions } from '../config/options.js';
 import { INTERACTION_PATH } from '../provider.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
+import { clientIp } from '../security/request-identity.js';
+import type { SecurityEvents } from '../security/events.js';
+import type { RateLimiters } from '../security/rate-limits.js';
 import type { Csrf } from './csrf.js';
 import { KIT_VIEWS, type ViewRenderer } from './views.js';
 
@@ -19,6 +22,8 @@ export interface InteractionDeps {
   catalog: ScopeCatalog;
   views: ViewRenderer;
   csrf: Csrf;
+  limiters: RateLimiters;
+  events: SecurityEvents;
 }
 
 /** Security headers for every kit page: no framing, no scripts, no referrer leaks. */
@@ -48,7 +53,7 @@ function field(body: unknown, name: string): string {
 }
 
 export function interactionRouter(deps: InteractionDeps): Router {
-  const { provider, options, catalog, views, csrf } = deps;
+  const { provider, options, catalog, views, csrf, limiters, events } = deps;
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -71,7 +76,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
     await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
   }
 
-  async function renderLogin(req: Request, res: Response, uid: string, status: number, error?: string) {
+  async function renderLogin(
+    req: Request,
+    res: Response,
+    uid: string,
+    status: number,
+    error?: string,
+    retryAfterSeconds?: number,
+  ) {
     const details = await provider.interactionDetails(req, res);
     const html = await views.render('login', {
       ...(await clientInfo(details.params.client_id)),
@@ -80,6 +92,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       email: field(req.body, 'email'),
       error,
     });
+    if (retryAfterSeconds) res.set('Retry-After', String(retryAfterSeconds));
     res.status(status).type('html').send(html);
   }
 
@@ -115,17 +128,39 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
 
   router.post(`${INTERACTION_PATH}/:uid/login`, body, async (req, res) => {
-    const { uid, prompt } = await provider.interactionDetails(req, res);
+    const { uid, prompt, params } = await provider.interactionDetails(req, res);
     if (prompt.name !== 'login')
       throw new InteractionError('invalid_request', 'This sign-in form has expired.');
     if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
       throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
     }
-    const account = await options.accounts.authenticate(
-      field(req.body, 'email'),
-      field(req.body, 'password'),
-    );
-    if (!account) return renderLogin(req, res, uid, 401, 'Email or password is incorrect.');
+    // Per-account lockout (README "Security"): keyed by a hash of the login name, checked
+    // before the password so a locked account gives an attacker nothing to test against.
+    const email = field(req.body, 'email');
+    const loginHash = events.loginHash(email);
+    const clientId = String(params.client_id);
+    const ip = clientIp(req);
+    const lockedFor = await limiters.loginLockedFor(loginHash);
+    if (lockedFor) {
+      events.emit(
+        'rate_limit.exceeded',
+        { limit: 'login.perAccount', retryAfterSeconds: lockedFor, clientId },
+        ip,
+      );
+      return renderLogin(req, res, uid, 429, tooManyAttempts(lockedFor), lockedFor);
+    }
+    const account = await options.accounts.authenticate(email, field(req.body, 'password'));
+    if (!account) {
+      events.emit('login.failed', { loginHash, clientId }, ip);
+      const lockFor = await limiters.loginFailed(loginHash);
+      if (lockFor) {
+        events.emit('login.locked', { loginHash, lockedForSeconds: lockFor, clientId }, ip);
+        return renderLogin(req, res, uid, 429, tooManyAttempts(lockFor), lockFor);
+      }
+      return renderLogin(req, res, uid, 401, 'Email or password is incorrect.');
+    }
+    await limiters.loginSucceeded(loginHash);
+    events.emit('login.succeeded', { accountId: account.id, clientId }, ip);
     await options.accounts.signIn?.(req, account);
     await finish(req, res, { login: { accountId: account.id } }, false);
   });
@@ -140,7 +175,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
       throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
     }
     const decision = field(req.body, 'decision');
+    const clientId = String(params.client_id);
     if (decision === 'deny') {
+      events.emit('consent.denied', { accountId: session.accountId, clientId }, clientIp(req));
       return finish(
         req,
         res,
@@ -165,6 +202,21 @@ export function interactionRouter(deps: InteractionDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const savedGrantId = await grant.save();
+    events.emit(
+      'consent.granted',
+      {
+        accountId: session.accountId,
+        clientId,
+        grantId: savedGrantId,
+        scope: [
+          ...new Set([
+            ...Object.values(missing.missingResourceScopes ?? {}).flat(),
+            ...(missing.missingOIDCScope ?? []),
+          ]),
+        ].join(' '),
+      },
+      clientIp(req),
+    );
     await finish(req, res, { consent: grantId ? {} : { grantId: savedGrantId } }, true);
   });
 
@@ -180,7 +232,12 @@ export function interactionRouter(deps: InteractionDeps): Router {
     };
     const exposed = err instanceof InteractionError || known.expose === true;
     const status = exposed ? (known.statusCode ?? known.status ?? 400) : 500;
-    if (!exposed) console.error('oauth-kit: interaction failed', (err as Error)?.name);
+    if (!exposed) {
+      options.logger.error(
+        { event: 'server_error', route: 'interaction', errorName: (err as Error)?.name },
+        'server_error',
+      );
+    }
     const html = await views.render('error', {
       error: exposed ? (known.error ?? 'invalid_request') : 'server_error',
       description: exposed
@@ -191,6 +248,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
 
   return router;
+}
+
+function tooManyAttempts(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
 
 class InteractionError extends Error {

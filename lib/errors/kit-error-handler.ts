@@ -1,0 +1,60 @@
+/**
+ * The last handler on the kit's own routes: rate-limit refusals, unreadable request bodies
+ * (too large, bad charset or encoding: body-parser's errors) and anything unexpected. Bad
+ * input is a 4xx with an RFC 6749-shaped body; an unexpected error is a bare `server_error`
+ * with its name logged, never its message or stack (they can quote the request).
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ViewRenderer } from '../interactions/views.js';
+import type { SecurityLogger } from '../security/logger.js';
+import { RateLimitedError } from './rate-limited-error.js';
+
+interface BodyParserError {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+}
+
+function isBadBody(err: unknown): err is { status: number } {
+  const e = err as BodyParserError;
+  return typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+}
+
+export function kitErrorHandler(deps: {
+  views: ViewRenderer;
+  logger: SecurityLogger;
+  pageHeaders: RequestHandler;
+}): ErrorRequestHandler {
+  const { views, logger, pageHeaders } = deps;
+
+  return function oauthKitErrors(err, req, res, next) {
+    if (res.headersSent) return next(err);
+    res.set('Cache-Control', 'no-store');
+    let status = 500;
+    let body = { error: 'server_error', error_description: 'Something went wrong on our side.' };
+    let page = req.accepts(['json', 'html']) === 'html';
+    if (err instanceof RateLimitedError) {
+      status = err.status;
+      body = err.toJSON();
+      page = err.page;
+      res.set(err.headers);
+    } else if (isBadBody(err)) {
+      status = err.status;
+      body = { error: 'invalid_request', error_description: 'The request body could not be read.' };
+    } else {
+      logger.error(
+        { event: 'server_error', route: req.path, errorName: (err as Error)?.name },
+        'server_error',
+      );
+    }
+    if (!page) {
+      res.status(status).json(body);
+      return;
+    }
+    pageHeaders(req, res, () => {
+      views
+        .render('error', { error: body.error, description: body.error_description })
+        .then((html) => res.status(status).type('html').send(html), next);
+    });
+  };
+}

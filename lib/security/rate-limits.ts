@@ -1,0 +1,171 @@
+/**
+ * Rate limits and the per-account login lockout, on rate-limiter-flexible: in process memory by
+ * default, in Redis when the host passes its ioredis client (every process then shares the
+ * counters). Which requests count against which limit is decided in rate-limit-middleware.ts.
+ */
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+
+/** `points` requests per `durationSeconds`, per key. */
+export interface RateLimit {
+  points: number;
+  durationSeconds: number;
+}
+
+/** After `failures` wrong passwords within `windowSeconds`, the account's login is locked for
+ *  `lockoutSeconds`; each further lockout within a day doubles it, up to `maxLockoutSeconds`. */
+export interface LockoutPolicy {
+  failures: number;
+  windowSeconds: number;
+  lockoutSeconds: number;
+  maxLockoutSeconds: number;
+}
+
+export interface RateLimitSettings {
+  token: { perClient: RateLimit; perIp: RateLimit };
+  authorize: { perIp: RateLimit };
+  login: { perIp: RateLimit; perAccount: LockoutPolicy };
+  revocation: { perClient: RateLimit; perIp: RateLimit };
+  introspection: { perClient: RateLimit; perIp: RateLimit };
+}
+
+/** Where counters live: this process, or the host's Redis. */
+export type RateLimitStore = 'memory' | { redis: Redis; keyPrefix?: string };
+
+export type RateLimitOptions = {
+  /** Default `'memory'` (one process). Pass `{ redis }` when the app runs as several processes. */
+  store?: RateLimitStore;
+  /** Multiplies every limit; `1000` is the benchmarking switch (`RATE_LIMITS=relaxed`). Default 1. */
+  scale?: number;
+} & { [E in keyof RateLimitSettings]?: Partial<RateLimitSettings[E]> };
+
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
+  token: { perClient: { points: 600, durationSeconds: 60 }, perIp: { points: 600, durationSeconds: 60 } },
+  authorize: { perIp: { points: 300, durationSeconds: 60 } },
+  login: {
+    perIp: { points: 100, durationSeconds: 15 * 60 },
+    perAccount: { failures: 5, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 60 * 60 },
+  },
+  revocation: {
+    perClient: { points: 300, durationSeconds: 60 },
+    perIp: { points: 300, durationSeconds: 60 },
+  },
+  introspection: {
+    perClient: { points: 600, durationSeconds: 60 },
+    perIp: { points: 600, durationSeconds: 60 },
+  },
+};
+
+/** Names of the counted limits, as they appear in `rate_limit.exceeded` events. */
+export type LimitName =
+  | 'token.perClient'
+  | 'token.perIp'
+  | 'authorize.perIp'
+  | 'login.perIp'
+  | 'revocation.perClient'
+  | 'revocation.perIp'
+  | 'introspection.perClient'
+  | 'introspection.perIp';
+
+export interface RateLimiters {
+  /** Counts one request. Resolves to the seconds to wait when the limit is exceeded. */
+  consume(limit: LimitName, key: string): Promise<number | undefined>;
+  /** Gives back a point taken by `consume` (a request that turned out not to be the client's). */
+  refund(limit: LimitName, key: string): Promise<void>;
+  /** Seconds the account's login stays locked, or undefined. */
+  loginLockedFor(account: string): Promise<number | undefined>;
+  /** Records a wrong password; resolves to the lockout it started, in seconds, if any. */
+  loginFailed(account: string): Promise<number | undefined>;
+  loginSucceeded(account: string): Promise<void>;
+}
+
+export interface ResolvedRateLimits {
+  store: RateLimitStore;
+  scale: number;
+  settings: RateLimitSettings;
+}
+
+export function createRateLimiters(
+  config: ResolvedRateLimits,
+  onStoreError: (error: unknown) => void,
+): RateLimiters {
+  const { store, scale, settings } = config;
+  const prefix = typeof store === 'object' ? (store.keyPrefix ?? 'oauth-kit:rl') : 'oauth-kit:rl';
+
+  function limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+    const options = { keyPrefix: `${prefix}:${name}`, points, duration: durationSeconds };
+    if (store === 'memory') return new RateLimiterMemory(options);
+    // While Redis is unreachable, each process keeps limiting on its own counters.
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: store.redis,
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
+  }
+
+  const limiters = new Map<LimitName, RateLimiterAbstract>();
+  for (const [endpoint, limits] of Object.entries(settings) as Array<[string, Record<string, unknown>]>) {
+    for (const [kind, limit] of Object.entries(limits)) {
+      if (kind === 'perAccount') continue;
+      const { points, durationSeconds } = limit as RateLimit;
+      const name = `${endpoint}.${kind}` as LimitName;
+      limiters.set(name, limiter(name, points * scale, durationSeconds));
+    }
+  }
+
+  const policy = settings.login.perAccount;
+  const maxFailures = policy.failures * scale;
+  const failures = limiter('login.failures', maxFailures, policy.windowSeconds);
+  // Counts lockouts over a day, so each one lasts twice as long as the one before.
+  const lockouts = limiter('login.lockouts', Number.MAX_SAFE_INTEGER, 24 * 60 * 60);
+
+  const seconds = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+  return {
+    async consume(limit, key) {
+      try {
+        await limiters.get(limit)!.consume(key);
+        return undefined;
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return seconds(rejection);
+        // A broken limiter must not take the authorization server down with it.
+        onStoreError(rejection);
+        return undefined;
+      }
+    },
+    async refund(limit, key) {
+      await limiters
+        .get(limit)!
+        .reward(key)
+        .catch((error: unknown) => onStoreError(error));
+    },
+    async loginLockedFor(account) {
+      const res = await failures.get(account).catch((error: unknown) => {
+        onStoreError(error);
+        return null;
+      });
+      return res && res.consumedPoints > maxFailures ? seconds(res) : undefined;
+    },
+    async loginFailed(account) {
+      try {
+        const res = await failures.penalty(account);
+        if (res.consumedPoints < maxFailures) return undefined;
+        const count = (await lockouts.penalty(account)).consumedPoints;
+        const lockFor = Math.min(policy.lockoutSeconds * 2 ** (count - 1), policy.maxLockoutSeconds);
+        await failures.block(account, lockFor);
+        return lockFor;
+      } catch (error) {
+        onStoreError(error);
+        return undefined;
+      }
+    },
+    async loginSucceeded(account) {
+      await failures.delete(account).catch((error: unknown) => onStoreError(error));
+    },
+  };
+}
