@@ -1,5 +1,6 @@
 /** `npm start`: runs the example product. Reads its settings from the environment. */
 import { createExampleApp } from './app.js';
+import { securityFromEnv } from './security-env.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const { app } = await createExampleApp({
@@ -8,6 +9,7 @@ const { app } = await createExampleApp({
   production: process.env.NODE_ENV === 'production',
   ...(process.env.SESSION_SECRET ? { sessionSecret: process.env.SESSION_SECRET } : {}),
   trustProxy: process.env.TRUST_PROXY === '1',
+  security: await securityFromEnv(process.env),
 });
 
 app.listen(port, () => {

@@ -14,6 +14,26 @@ export {
 } from './errors/bearer-errors.js';
 export type { BearerErrorCode } from './errors/bearer-errors.js';
 export { ConfigurationError } from './errors/configuration-error.js';
+export { RateLimitedError } from './errors/rate-limited-error.js';
+export { parseSecrets, readSecretsFile, signingKeyFromPem } from './keys/load.js';
+export { rotateSecrets } from './keys/rotate.js';
+export type { RotationResult } from './keys/rotate.js';
+export { DEFAULT_RATE_LIMITS } from './security/rate-limits.js';
+export type {
+  LockoutPolicy,
+  RateLimit,
+  RateLimitOptions,
+  RateLimitSettings,
+  RateLimitStore,
+} from './security/rate-limits.js';
+export type {
+  GrantRevocationReason,
+  SecurityEvent,
+  SecurityEventDetails,
+  SecurityEventListener,
+  SecurityEventType,
+} from './security/events.js';
+export type { SecurityLogger } from './security/logger.js';
 export { createMemoryStore } from '../adapters/memory.js';
 export type { MemoryStoreOptions } from '../adapters/memory.js';
 export type { OAuthStore } from '../adapters/contract.js';

@@ -41,6 +41,8 @@ export function pageSecurityHeaders(production: boolean) {
       },
     },
     referrerPolicy: { policy: 'no-referrer' },
+    // Older browsers ignore CSP frame-ancestors; nothing legitimate frames these pages.
+    xFrameOptions: { action: 'deny' },
     strictTransportSecurity: production,
   });
 }

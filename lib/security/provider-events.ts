@@ -8,7 +8,6 @@ import { ConsumedArtifactReplay } from '../../adapters/contract.js';
 import { claimedClientId, clientIp } from './request-identity.js';
 import type { GrantRevocationReason, SecurityEvents } from './events.js';
 import type { SecurityLogger } from './logger.js';
-import type { Request } from 'express';
 
 interface ProviderError {
   name?: string;
@@ -23,8 +22,9 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** The authenticated client, else the one the request claimed (for failed authentication). */
 function clientOf(ctx: KoaContextWithOIDC): string | undefined {
-  return ctx.oidc?.client?.clientId ?? claimedClientId(ctx.req as Request);
+  return ctx.oidc?.client?.clientId ?? str(ctx.oidc?.params?.client_id) ?? claimedClientId(ctx.req);
 }
 
 /** Why oidc-provider revoked a grant, from the request it revoked it in. */

@@ -1,13 +1,14 @@
 /**
  * Which requests count against which limit, checked before oidc-provider does any work:
  *
- * - token, revocation, introspection: per IP, and per client. The client is the one the request
- *   claims (HTTP Basic user, or `client_id` in the form); a request whose client then fails to
- *   authenticate (401) gets its point back, so nobody can spend a client's budget without its
- *   secret.
+ * - token, revocation, introspection: per IP, and per client for clients that authenticate with
+ *   HTTP Basic (read from the header, so the body stays oidc-provider's to parse). A request
+ *   whose client then fails to authenticate (401) gets its point back, so nobody can spend a
+ *   client's budget without its secret. Public clients are limited per IP only: anyone may
+ *   present a public client's id, so a per-client budget would let one user use it up for all.
  * - authorize: per IP. Login form posts: per IP (the per-account lockout is in the login route).
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
 import { claimedClientId, clientIp } from './request-identity.js';
@@ -22,9 +23,6 @@ const CLIENT_ENDPOINTS = new Map<string, ClientEndpoint>([
   [ROUTES.introspection, 'introspection'],
 ]);
 const LOGIN_POST = new RegExp(`^${INTERACTION_PATH}/[^/]+/login$`);
-
-/** oidc-provider's own body limit; the kit parses these bodies first to learn the client. */
-const formBody = express.urlencoded({ extended: false, limit: '56kb', parameterLimit: 100 });
 
 export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEvents): RequestHandler {
   async function check(
@@ -60,10 +58,7 @@ export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEven
   return function oauthKitRateLimits(req: Request, res: Response, next: NextFunction) {
     const endpoint = req.method === 'POST' ? CLIENT_ENDPOINTS.get(req.path) : undefined;
     if (endpoint) {
-      formBody(req, res, (error?: unknown) => {
-        if (error) return next(error);
-        clientEndpoint(req, res, endpoint).then(() => next(), next);
-      });
+      clientEndpoint(req, res, endpoint).then(() => next(), next);
       return;
     }
     if (req.path === ROUTES.authorization && (req.method === 'GET' || req.method === 'POST')) {

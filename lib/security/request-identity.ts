@@ -5,14 +5,13 @@
  * trusting exactly the hops the host named). One source, so limits and logs always agree.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Request } from 'express';
 
 export function clientIp(req: IncomingMessage): string {
   return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
-/** The client id a request claims, without authenticating it. */
-export function claimedClientId(req: Request): string | undefined {
+/** The client id a request claims in its HTTP Basic credentials, without authenticating it. */
+export function claimedClientId(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (header?.slice(0, 6).toLowerCase() === 'basic ') {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -24,6 +23,5 @@ export function claimedClientId(req: Request): string | undefined {
       return undefined;
     }
   }
-  const fromBody = (req.body as Record<string, unknown> | undefined)?.client_id;
-  return typeof fromBody === 'string' && fromBody !== '' ? fromBody : undefined;
+  return undefined;
 }

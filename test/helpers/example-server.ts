@@ -125,7 +125,13 @@ function noteRequestCredentials(req: IncomingMessage, remember: (...v: string[])
   if (scheme?.toLowerCase() === 'bearer') remember(value);
   if (scheme?.toLowerCase() === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
-    remember(decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1)));
+    const secret = decoded.slice(decoded.indexOf(':') + 1);
+    remember(secret);
+    try {
+      remember(decodeURIComponent(secret));
+    } catch {
+      // Not percent-encoded: the raw value is noted above.
+    }
   }
   for (const cookie of (req.headers.cookie ?? '').split(';')) remember(cookie.split('=')[1]?.trim() ?? '');
   const query = new URL(req.url ?? '/', 'http://x').searchParams;
