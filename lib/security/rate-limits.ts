@@ -42,7 +42,10 @@ export type RateLimitOptions = {
   store?: RateLimitStore;
   /** Multiplies every limit; `1000` is the benchmarking switch (`RATE_LIMITS=relaxed`). Default 1. */
   scale?: number;
-} & { [E in keyof RateLimitSettings]?: Partial<RateLimitSettings[E]> };
+} & {
+  /** Overrides, field by field, of DEFAULT_RATE_LIMITS. */
+  [E in keyof RateLimitSettings]?: { [K in keyof RateLimitSettings[E]]?: Partial<RateLimitSettings[E][K]> };
+};
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   token: { perClient: { points: 600, durationSeconds: 60 }, perIp: { points: 600, durationSeconds: 60 } },
