@@ -15,14 +15,15 @@ import { createCsrf } from './interactions/csrf.js';
 import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
 import { publicJwks } from './keys/jwks.js';
-import { createProvider, ROUTES } from './provider.js';
+import { createProvider, ROUTES, secureCookies } from './provider.js';
 import { RESOURCE_SERVER, type ResourceServerContext } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
 import { rateLimitMiddleware } from './security/rate-limit-middleware.js';
+import { requireHttps } from './security/require-https.js';
 import { createRateLimiters } from './security/rate-limits.js';
-import { tokenInfoRouter } from './token-info.js';
+import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
 
 export interface OAuthKit {
   /** The underlying oidc-provider instance, for advanced hooks and events. */
@@ -40,14 +41,19 @@ export interface OAuthKit {
   close(): Promise<void>;
 }
 
-function providerPaths(provider: Provider): RequestHandler {
-  const callback = provider.callback();
-  const exact = new Set<string>([
+/** The paths oidc-provider serves: these exactly, and the authorization resume paths. */
+const PROVIDER_PATHS = {
+  exact: new Set<string>([
     ...Object.values(ROUTES),
     '/.well-known/openid-configuration',
     '/.well-known/oauth-authorization-server',
-  ]);
-  const resume = `${ROUTES.authorization}/`;
+  ]),
+  resume: `${ROUTES.authorization}/`,
+};
+
+function providerPaths(provider: Provider): RequestHandler {
+  const callback = provider.callback();
+  const { exact, resume } = PROVIDER_PATHS;
   return function oidcProviderRoutes(req, res, next) {
     if (exact.has(req.path) || req.path.startsWith(resume)) return callback(req, res);
     next();
@@ -106,6 +112,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   (app.locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
 
   const router = express.Router();
+  if (secureCookies(options)) {
+    const { exact } = PROVIDER_PATHS;
+    router.use(
+      requireHttps((path) => exact.has(path) || path.startsWith('/oauth/') || path === TOKEN_INFO_PATH),
+    );
+  }
   router.use(rateLimitMiddleware(limiters, events));
   router.use(interactionRouter({ provider, options, catalog, views, csrf, limiters, events }));
   router.use(tokenInfoRouter(verifyAccessToken));

@@ -65,6 +65,12 @@ export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): C
   };
 }
 
+/** Secure cookies in production, except on the http://localhost a host explicitly allowed
+ *  (`dangerouslyAllowHttpLocalhost`), where they could not be set at all. */
+export function secureCookies(options: ResolvedOptions): boolean {
+  return options.production && options.issuer.startsWith('https:');
+}
+
 export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): Provider {
   const { catalog } = hooks;
   const policy = interactionPolicy.base();
@@ -91,8 +97,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     },
     cookies: {
       keys: options.secrets.cookieKeys,
-      long: { httpOnly: true, sameSite: 'lax', secure: options.production },
-      short: { httpOnly: true, sameSite: 'lax', secure: options.production },
+      long: { httpOnly: true, sameSite: 'lax', secure: secureCookies(options) },
+      short: { httpOnly: true, sameSite: 'lax', secure: secureCookies(options) },
     },
     scopes: ['openid', 'offline_access', ...catalog.names],
     async findAccount(_ctx, id) {

@@ -1,5 +1,5 @@
 /**
- * The last handler on the kit's own routes: rate-limit refusals, unreadable request bodies
+ * The last handler on the kit's own routes: requests the kit refused, unreadable request bodies
  * (too large, bad charset or encoding: body-parser's errors) and anything unexpected. Bad
  * input is a 4xx with an RFC 6749-shaped body; an unexpected error is a bare `server_error`
  * with its name logged, never its message or stack (they can quote the request).
@@ -7,7 +7,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ViewRenderer } from '../interactions/views.js';
 import type { SecurityLogger } from '../security/logger.js';
-import { RateLimitedError } from './rate-limited-error.js';
+import { KitRequestError } from './request-error.js';
 
 interface BodyParserError {
   type?: unknown;
@@ -33,7 +33,7 @@ export function kitErrorHandler(deps: {
     let status = 500;
     let body = { error: 'server_error', error_description: 'Something went wrong on our side.' };
     let page = req.accepts(['json', 'html']) === 'html';
-    if (err instanceof RateLimitedError) {
+    if (err instanceof KitRequestError) {
       status = err.status;
       body = err.toJSON();
       page = err.page;

@@ -1,28 +1,26 @@
 /**
- * A request refused by a rate limit or the login lockout: 429 with `Retry-After`, answered as
- * JSON `{"error":"rate_limited","error_description":"…"}` on API endpoints and as the kit's
- * error page on browser routes (authorize, login).
+ * A request refused by a rate limit: 429 with `Retry-After`, answered as JSON
+ * `{"error":"rate_limited","error_description":"…"}` on API endpoints and as the kit's error
+ * page on browser routes (authorize, login).
  */
-export class RateLimitedError extends Error {
-  readonly status = 429;
-  readonly expose = true;
-  readonly error = 'rate_limited';
+import { KitRequestError } from './request-error.js';
+
+export class RateLimitedError extends KitRequestError {
   constructor(
     /** Seconds until the client may try again. */
     readonly retryAfterSeconds: number,
-    /** Answer with the HTML error page (browser routes) rather than JSON. */
-    readonly page: boolean,
-    readonly error_description = `Too many requests. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+    page: boolean,
   ) {
-    super(error_description);
+    super(
+      429,
+      'rate_limited',
+      `Too many requests. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+      page,
+    );
     this.name = 'RateLimitedError';
   }
 
-  get headers(): Record<string, string> {
+  override get headers(): Record<string, string> {
     return { 'Retry-After': String(this.retryAfterSeconds) };
-  }
-
-  toJSON(): { error: string; error_description: string } {
-    return { error: this.error, error_description: this.error_description };
   }
 }

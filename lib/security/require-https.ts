@@ -1,0 +1,15 @@
+/**
+ * Production with an https: issuer: the kit's routes refuse plain-HTTP requests (RFC 6749 §3.1
+ * and §3.2 require TLS) instead of half-working (oidc-provider cannot set its Secure cookies
+ * there). Behind a TLS-terminating proxy, Express `trust proxy` makes `req.secure` true.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { KitRequestError } from '../errors/request-error.js';
+
+export function requireHttps(isKitPath: (path: string) => boolean): RequestHandler {
+  return function oauthKitRequireHttps(req: Request, _res: Response, next: NextFunction) {
+    if (req.secure || !isKitPath(req.path)) return next();
+    const page = req.accepts(['json', 'html']) === 'html';
+    next(new KitRequestError(400, 'invalid_request', 'HTTPS is required.', page));
+  };
+}
