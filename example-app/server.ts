@@ -1,16 +1,30 @@
 /** `npm start`: runs the example product. Reads its settings from the environment. */
+import { Redis } from 'ioredis';
+import { createRedisStore } from '../lib/index.js';
 import { createExampleApp } from './app.js';
 
 const port = Number(process.env.PORT ?? 3000);
+// REDIS_URL (e.g. redis://localhost:6379/0): keep all OAuth state in Redis, so several
+// processes behave as one server. Reconnect within a second so an outage ends quickly.
+const store = process.env.REDIS_URL
+  ? createRedisStore({
+      client: new Redis(process.env.REDIS_URL, {
+        retryStrategy: (times) => Math.min(100 * times, 1000),
+        maxRetriesPerRequest: 1,
+      }),
+      ...(process.env.REDIS_PREFIX ? { prefix: process.env.REDIS_PREFIX } : {}),
+    })
+  : undefined;
 const { app } = await createExampleApp({
   port,
   ...(process.env.ISSUER ? { issuer: process.env.ISSUER } : {}),
   production: process.env.NODE_ENV === 'production',
   ...(process.env.SESSION_SECRET ? { sessionSecret: process.env.SESSION_SECRET } : {}),
   trustProxy: process.env.TRUST_PROXY === '1',
+  ...(store ? { store } : {}),
 });
 
 app.listen(port, () => {
-  console.log(`TaskFlow example app with oauth-kit: http://localhost:${port}`);
+  console.log(`TaskFlow example app with oauth-kit: http://localhost:${port} (${store ? 'Redis' : 'in-memory'} store)`);
   console.log('Demo user: demo@example.com / demo-password (development only)');
 });

@@ -16,7 +16,10 @@ export type { BearerErrorCode } from './errors/bearer-errors.js';
 export { ConfigurationError } from './errors/configuration-error.js';
 export { createMemoryStore } from '../adapters/memory.js';
 export type { MemoryStoreOptions } from '../adapters/memory.js';
+export { createRedisStore } from '../adapters/redis.js';
+export type { RedisConnection, RedisStoreOptions } from '../adapters/redis.js';
 export type { OAuthStore } from '../adapters/contract.js';
+export { StoreUnavailableError } from '../adapters/contract.js';
 export type {
   Account,
   AccountHooks,

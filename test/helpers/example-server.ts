@@ -6,17 +6,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createExampleApp } from '../../example-app/app.js';
-import type { OAuthKit } from '../../lib/index.js';
+import type { OAuthKit, OAuthStore } from '../../lib/index.js';
 
 export interface RunningExample {
   issuer: string;
+  /** Where this instance listens (differs from `issuer` when instances share one). */
+  url: string;
   port: number;
   kit: OAuthKit;
   server: Server;
   close(): Promise<void>;
 }
 
-export async function startExampleApp(): Promise<RunningExample> {
+export interface StartOptions {
+  /** Where OAuth state lives (default: in-memory). The caller keeps owning its connection. */
+  store?: OAuthStore;
+  /** Instances that act as one server share the issuer and the secrets file. */
+  issuer?: string;
+  devSecretsFile?: string;
+}
+
+export async function startExampleApp(options: StartOptions = {}): Promise<RunningExample> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -24,11 +34,15 @@ export async function startExampleApp(): Promise<RunningExample> {
   const { app, kit } = await createExampleApp({
     port,
     // Each test server gets its own throwaway development secrets.
-    devSecretsFile: join(mkdtempSync(join(tmpdir(), 'oauth-kit-test-')), 'dev-secrets.json'),
+    devSecretsFile:
+      options.devSecretsFile ?? join(mkdtempSync(join(tmpdir(), 'oauth-kit-test-')), 'dev-secrets.json'),
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   server.on('request', app);
   return {
-    issuer: `http://localhost:${port}`,
+    issuer: options.issuer ?? `http://localhost:${port}`,
+    url: `http://localhost:${port}`,
     port,
     kit,
     server,
