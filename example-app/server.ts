@@ -25,6 +25,8 @@ const { app } = await createExampleApp({
 });
 
 app.listen(port, () => {
-  console.log(`TaskFlow example app with oauth-kit: http://localhost:${port} (${store ? 'Redis' : 'in-memory'} store)`);
+  console.log(
+    `TaskFlow example app with oauth-kit: http://localhost:${port} (${store ? 'Redis' : 'in-memory'} store)`,
+  );
   console.log('Demo user: demo@example.com / demo-password (development only)');
 });
