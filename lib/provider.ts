@@ -5,8 +5,10 @@ import Provider, { errors, interactionPolicy, type ClientMetadata, type Configur
 import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
+import { storeUnavailableAnswer } from './errors/store-unavailable.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
+import { installRefreshRetry } from './tokens/refresh-retry.js';
 
 /** Where the kit serves oidc-provider's endpoints. */
 export const ROUTES = {
@@ -145,6 +147,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // Outermost: a store outage anywhere below becomes a 503 JSON answer.
+  provider.use(storeUnavailableAnswer);
+  if (options.store.refreshRetry) installRefreshRetry(provider, options.store.refreshRetry);
 
   // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
   // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.

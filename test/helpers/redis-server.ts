@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 const run = promisify(execFile);
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-const REDIS_CLI = process.env.REDIS_CLI_BIN ?? 'redis-cli';
+const REDIS_SERVER = 'redis-server';
+const REDIS_CLI = 'redis-cli';
 
 /** Reconnects fast so the tests see recovery within the 2 s the kit promises. */
 export const FAST_RETRY = (times: number) => Math.min(50 * times, 300);
@@ -115,6 +115,15 @@ export class RedisServer {
     await this.terminate('SIGKILL');
   }
 
+  /** Freezes the process (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     await this.terminate('SIGTERM');
   }
@@ -125,6 +134,7 @@ export class RedisServer {
     this.process = undefined;
     const exited = once(child, 'exit');
     child.kill(signal);
+    child.kill('SIGCONT'); // a paused server must run to act on SIGTERM
     await exited;
   }
 
