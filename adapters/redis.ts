@@ -333,6 +333,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
           () => run(SCRIPTS.put, [this.ownKey(idHash)], [1, 'g', tag, ttl]),
         );
       } else {
+        pointers.delete(idHash);
         writes.push(() => run(SCRIPTS.put, [this.ownKey(idHash)], [1, 'p', sealed, ttl]));
       }
       await call(() => Promise.all(writes.map((write) => write())));
