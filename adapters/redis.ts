@@ -7,14 +7,14 @@
  * - A model entry lives at `P<Model>:{h(id)}` as a hash: `p` = the payload, AES-256-GCM
  *   encrypted under a key derived from the id, `c` = when it was consumed (ms).
  * - Entries that belong to a grant (codes, tokens) live in their grant's slot instead,
- *   `P<Model>:{g.h(grantId)}:h(id)`, listed in the grant index `Pgrant:{g.h(grantId)}`, and
+ *   `P<Model>:{g.h(grantId)}:h(id)`, listed in the grant index `Pgrant-index:{g.h(grantId)}`, and
  *   `P<Model>:{h(id)}` only holds a pointer `g` to that slot. So every multi-key step (revoke a
  *   grant, consume, save) runs as one Lua script inside one Cluster slot.
  * - Neither keys nor values contain a token, code, session or interaction id: a copy of the
  *   data cannot be replayed, and decrypting a value needs the id it was stored under.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   ConsumedArtifactReplay,
   RefreshRetryWithinWindow,
@@ -249,7 +249,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
   }
 
   const grantTag = (grantId: string) => `g.${hashed('grant', grantId)}`;
-  const grantIndexKey = (tag: string) => `${prefix}grant:{${tag}}`;
+  const grantIndexKey = (tag: string) => `${prefix}grant-index:{${tag}}`;
 
   /** Id hash → grant tag of entries stored in a grant's slot. Immutable, so safe to cache. */
   const pointers = new Map<string, string>();
@@ -459,7 +459,10 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
   };
 
   function startSubscriber(): RedisConnection {
-    const sub: RedisConnection = client instanceof Cluster ? client.duplicate() : client.duplicate();
+    // Type-only use of ioredis: the kit loads without it when the host uses another store.
+    const sub: RedisConnection = client.isCluster
+      ? (client as Cluster).duplicate()
+      : (client as Redis).duplicate();
     sub.on('message', (from: string, grantId: string) => {
       if (from !== channel) return;
       for (const listener of listeners) listener(grantId);

@@ -56,7 +56,7 @@ test('a grant index lives as long as its longest-lived member', async () => {
   const [short, long] = [newId(), newId()];
   await new store.Adapter('AccessToken').upsert(long, { jti: long, grantId }, 600);
   await new store.Adapter('AuthorizationCode').upsert(short, { jti: short, grantId }, 60);
-  const [index] = (await keysOf(prefix)).filter((key) => key.startsWith(`${prefix}grant:`));
+  const [index] = (await keysOf(prefix)).filter((key) => key.startsWith(`${prefix}grant-index:`));
   expect(await client.ttl(index!)).toBeGreaterThan(590);
   await store.close();
 });
