@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError, type OAuthStore } from '../../adapters/contract.js';
 import { createRedisStore } from '../../adapters/redis.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { RedisServer, startRedisSentinel } from '../helpers/redis-server.js';
 
 const newId = () => randomBytes(32).toString('base64url');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,4 +122,22 @@ test('bad options are refused at creation', () => {
   expect(() => createRedisStore({ client, refreshRetryWindowSeconds: -1 })).toThrow(
     /refreshRetryWindowSeconds/,
   );
+});
+
+test('works through Sentinel, configured with ioredis options only', async () => {
+  const sentinel = await startRedisSentinel(redis);
+  const viaSentinel = sentinel.client();
+  const store = createRedisStore({ client: viaSentinel, prefix: `t${randomBytes(4).toString('hex')}:` });
+  try {
+    const id = newId();
+    const adapter = new store.Adapter('RefreshToken');
+    await adapter.upsert(id, { jti: id, grantId: 'g1' }, 60);
+    expect(await adapter.find(id)).toEqual({ jti: id, grantId: 'g1' });
+    await adapter.consume(id);
+    await expect(adapter.consume(id)).rejects.toMatchObject({ error: 'invalid_grant', grantId: 'g1' });
+  } finally {
+    await store.close();
+    viaSentinel.disconnect();
+    await sentinel.dispose();
+  }
 });

@@ -4,7 +4,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +203,61 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       ),
     dispose: async () => {
       await Promise.all(nodes.map((n) => n.dispose()));
+    },
+  };
+}
+
+export interface RedisSentinel {
+  port: number;
+  /** A client that finds the master through this Sentinel (ioredis' own options). */
+  client(options?: RedisOptions): Redis;
+  dispose(): Promise<void>;
+}
+
+/** One Sentinel watching `master` under the name `oauth-kit-test`. */
+export async function startRedisSentinel(master: RedisServer): Promise<RedisSentinel> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-kit-sentinel-'));
+  const config = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its own config file, so it gets a writable copy of its own.
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'protected-mode no',
+      `dir ${dir}`,
+      `sentinel monitor oauth-kit-test 127.0.0.1 ${master.port} 1`,
+      'sentinel down-after-milliseconds oauth-kit-test 1000',
+    ].join('\n'),
+  );
+  const child = spawn(REDIS_SERVER, [config, '--sentinel'], { stdio: 'ignore' });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  };
+  for (let i = 0; !(await ping(port)); i += 1) {
+    if (i > 100) {
+      await stop();
+      throw new Error(`redis-sentinel on port ${port} did not start`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    port,
+    client: (options = {}) =>
+      new Redis({
+        sentinels: [{ host: '127.0.0.1', port }],
+        name: 'oauth-kit-test',
+        retryStrategy: FAST_RETRY,
+        maxRetriesPerRequest: 1,
+        ...options,
+      }),
+    dispose: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
