@@ -6,12 +6,26 @@ import { createExampleApp } from './app.js';
 const port = Number(process.env.PORT ?? 3000);
 // REDIS_URL (e.g. redis://localhost:6379/0): keep all OAuth state in Redis, so several
 // processes behave as one server. Reconnect within a second so an outage ends quickly.
+function connectRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+    maxRetriesPerRequest: 1,
+  });
+  // One line per outage (the kit answers 503 meanwhile), not one per reconnect attempt.
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (!down) console.warn(`Redis unavailable: ${error.message}`);
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) console.warn('Redis is back');
+    down = false;
+  });
+  return redis;
+}
 const store = process.env.REDIS_URL
   ? createRedisStore({
-      client: new Redis(process.env.REDIS_URL, {
-        retryStrategy: (times) => Math.min(100 * times, 1000),
-        maxRetriesPerRequest: 1,
-      }),
+      client: connectRedis(process.env.REDIS_URL),
       ...(process.env.REDIS_PREFIX ? { prefix: process.env.REDIS_PREFIX } : {}),
     })
   : undefined;
