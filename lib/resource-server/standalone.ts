@@ -29,6 +29,8 @@ export interface ResourceServerOptions extends ResourceServerSettings {
   store?: OAuthStore;
   /** Introspect tokens that are not the issuer's JWTs (opaque or foreign) at the issuer. */
   introspection?: IntrospectionSettings;
+  /** Least time between two JWKS fetches triggered by unknown `kid`s (s). Default 30. */
+  jwksCooldownSeconds?: number;
   /** Longest access-token lifetime at the issuer (s): how long revocations are remembered. Default 3600. */
   maxTokenLifetimeSeconds?: number;
 }
@@ -50,6 +52,7 @@ export async function mountResourceServer(
     store,
     introspection,
     maxTokenLifetimeSeconds,
+    jwksCooldownSeconds,
     ...rest
   } = options;
   let issuer: URL;
@@ -79,7 +82,7 @@ export async function mountResourceServer(
   if (jwks) keys = createLocalJWKSet(jwks);
   else if (metadata?.jwks_uri) {
     keys = createRemoteJWKSet(new URL(metadata.jwks_uri), {
-      cooldownDuration: 30_000,
+      cooldownDuration: (jwksCooldownSeconds ?? 30) * 1000,
       cacheMaxAge: 10 * 60_000,
     });
   } else throw new ConfigurationError('issuer', 'publishes no jwks_uri.', 'Pass `jwks` instead.');
