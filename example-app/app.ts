@@ -39,6 +39,8 @@ export interface ExampleAppOptions {
   sessionSecret?: string;
   trustProxy?: boolean;
   devSecretsFile?: string;
+  /** Access-token lifetime (s); tests shorten it to watch the demo client refresh. */
+  accessTokenTtlSeconds?: number;
 }
 
 export async function createExampleApp(options: ExampleAppOptions): Promise<{ app: Express; kit: OAuthKit }> {
@@ -80,6 +82,7 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     production,
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
+    ...(options.accessTokenTtlSeconds ? { ttl: { accessToken: options.accessTokenTtlSeconds } } : {}),
     accounts: {
       authenticate,
       find: findUser,

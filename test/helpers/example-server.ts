@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createExampleApp } from '../../example-app/app.js';
+import { createExampleApp, type ExampleAppOptions } from '../../example-app/app.js';
 import type { OAuthKit } from '../../lib/index.js';
 
 export interface RunningExample {
@@ -16,12 +16,13 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
-export async function startExampleApp(): Promise<RunningExample> {
+export async function startExampleApp(options: Partial<ExampleAppOptions> = {}): Promise<RunningExample> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const { app, kit } = await createExampleApp({
+    ...options,
     port,
     // Each test server gets its own throwaway development secrets.
     devSecretsFile: join(mkdtempSync(join(tmpdir(), 'oauth-kit-test-')), 'dev-secrets.json'),
