@@ -143,3 +143,20 @@ describe('configuration is validated at start-up', () => {
     await b.close();
   });
 });
+
+describe('views', () => {
+  test('a template in the host’s views directory replaces the kit’s, the others stay', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-kit-views-'));
+    writeFileSync(join(dir, 'error.ejs'), '<p id="host-error"><%= error %></p>');
+    const app = express();
+    const kit = await mountOAuth(app, baseOptions({ views: dir }));
+    const res = await request(app)
+      .get('/oauth/authorize')
+      .set('accept', 'text/html')
+      .query({ client_id: 'host_client', redirect_uri: 'https://evil.example/cb', response_type: 'code' });
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('<p id="host-error">invalid_redirect_uri</p>');
+    await kit.close();
+  });
+});
