@@ -47,6 +47,8 @@ export interface ExampleAppOptions {
   devSecretsFile?: string;
   /** Where OAuth state lives. Default: the kit's in-memory store. */
   store?: OAuthStore;
+  /** Access-token lifetime (s); tests shorten it to watch the demo client refresh. */
+  accessTokenTtlSeconds?: number;
 }
 
 export async function createExampleApp(options: ExampleAppOptions): Promise<{ app: Express; kit: OAuthKit }> {
@@ -89,6 +91,7 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.accessTokenTtlSeconds ? { ttl: { accessToken: options.accessTokenTtlSeconds } } : {}),
     accounts: {
       authenticate,
       find: findUser,

@@ -2,6 +2,9 @@
 export { mountOAuth } from './mount.js';
 export type { OAuthKit } from './mount.js';
 export { requireScope } from './resource-server/require-scope.js';
+export { mountResourceServer } from './resource-server/standalone.js';
+export type { ResourceServer, ResourceServerOptions } from './resource-server/standalone.js';
+export type { IntrospectionSettings } from './resource-server/introspect.js';
 export type { AuthInfo } from './resource-server/verify.js';
 export { oauthErrorHandler } from './errors/error-handler.js';
 export {
@@ -28,4 +31,6 @@ export type {
   Secrets,
   SigningAlgorithm,
   StaticClient,
+  ResourceServerSettings,
+  TokenLocation,
 } from './config/options.js';

@@ -13,7 +13,8 @@ import { createCsrf } from './interactions/csrf.js';
 import { interactionRouter } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
 import { createProvider, ROUTES } from './provider.js';
-import { RESOURCE_SERVER, type ResourceServerContext } from './resource-server/require-scope.js';
+import { createGrantStatus } from './resource-server/grant-status.js';
+import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { tokenInfoRouter } from './token-info.js';
@@ -73,16 +74,26 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const jwks: JSONWebKeySet = {
     keys: options.secrets.signingKeys.map(publicJwk) as JSONWebKeySet['keys'],
   };
+  const grantStatus = createGrantStatus({
+    feed: options.store.revocations,
+    isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    maxTokenLifetimeSeconds: options.ttl.accessToken,
+    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+  });
   const verifyAccessToken = createTokenVerifier({
     issuer: options.issuer,
     audience: options.audience,
     keys: createLocalJWKSet(jwks),
     algorithms: [options.signingAlgorithm],
-    isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
+    isGrantActive: grantStatus.isActive,
   });
-
-  const context: ResourceServerContext = { verify: verifyAccessToken, realm: undefined };
-  (app.locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
+  setResourceServer(app.locals, {
+    verify: verifyAccessToken,
+    realm: options.resourceServer.realm,
+    tokenLocations: options.resourceServer.tokenLocations ?? ['header'],
+    wildcardScopes: options.resourceServer.wildcardScopes ?? true,
+  });
 
   const router = express.Router();
   router.use(interactionRouter({ provider, options, catalog, views, csrf }));
@@ -95,6 +106,9 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     options,
     verifyAccessToken,
     revokeGrant: (grantId) => revokeGrant(provider, options.store.revocations, grantId),
-    close: () => options.store.close(),
+    async close() {
+      grantStatus.close();
+      await options.store.close();
+    },
   };
 }

@@ -67,6 +67,26 @@ export interface Secrets {
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256' | 'PS256';
 
+/** Where requireScope() looks for the bearer token (RFC 6750 §2). */
+export type TokenLocation = 'header' | 'body' | 'query';
+
+/** How requireScope() checks tokens; used by mountOAuth and mountResourceServer alike. */
+export interface ResourceServerSettings {
+  /** `WWW-Authenticate` realm. Default: none. */
+  realm?: string;
+  /** RFC 6750 §2.2/§2.3 methods are off unless listed. Default: `['header']`. */
+  tokenLocations?: TokenLocation[];
+  /** Seconds of clock skew tolerated on exp/iat/nbf. Default: 5. */
+  clockToleranceSeconds?: number;
+  /** A held `prefix:*` satisfies every `prefix:…` scope. Default: true. */
+  wildcardScopes?: boolean;
+  /**
+   * When the revocation feed (Redis pub/sub) is down: check the store on every request
+   * ('check-store', default) or refuse every user token with 503 ('fail-closed').
+   */
+  whenFeedDown?: 'check-store' | 'fail-closed';
+}
+
 export interface OAuthKitOptions {
   /** The authorization server's issuer URL, e.g. `https://example.com`. Required. */
   issuer: string;
@@ -106,6 +126,8 @@ export interface OAuthKitOptions {
   signingAlgorithm?: SigningAlgorithm;
   /** Directory of templates that override the kit's `views/` one by one. */
   views?: string;
+  /** How requireScope() checks tokens in this app. */
+  resourceServer?: ResourceServerSettings;
 }
 
 export const DEFAULT_TTL = {
@@ -132,4 +154,5 @@ export interface ResolvedOptions {
   ttl: { accessToken: number; refreshToken: number; authorizationCode: number; grant: number };
   signingAlgorithm: SigningAlgorithm;
   views: string | undefined;
+  resourceServer: ResourceServerSettings;
 }

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createExampleApp } from '../../example-app/app.js';
-import type { OAuthKit, OAuthStore } from '../../lib/index.js';
+import { createExampleApp, type ExampleAppOptions } from '../../example-app/app.js';
+import type { OAuthKit } from '../../lib/index.js';
 
 export interface RunningExample {
   issuer: string;
@@ -18,26 +18,21 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  /** Where OAuth state lives (default: in-memory). The caller keeps owning its connection. */
-  store?: OAuthStore;
-  /** Instances that act as one server share the issuer and the secrets file. */
-  issuer?: string;
-  devSecretsFile?: string;
-}
-
-export async function startExampleApp(options: StartOptions = {}): Promise<RunningExample> {
+/**
+ * Options go to createExampleApp. A `store` stays owned by the caller; instances that act as
+ * one server share `issuer` and `devSecretsFile`.
+ */
+export async function startExampleApp(options: Partial<ExampleAppOptions> = {}): Promise<RunningExample> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const { app, kit } = await createExampleApp({
+    ...options,
     port,
-    // Each test server gets its own throwaway development secrets.
+    // Each test server gets its own throwaway development secrets unless told to share.
     devSecretsFile:
       options.devSecretsFile ?? join(mkdtempSync(join(tmpdir(), 'oauth-kit-test-')), 'dev-secrets.json'),
-    ...(options.issuer ? { issuer: options.issuer } : {}),
-    ...(options.store ? { store: options.store } : {}),
   });
   server.on('request', app);
   return {
