@@ -12,7 +12,11 @@ import { isGrantActive, revokeGrant } from './grants/grants.js';
 import { createCsrf } from './interactions/csrf.js';
 import { interactionRouter } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
+import { createGuard } from './pages/guard.js';
+import { pagesRouter } from './pages/index.js';
 import { createProvider, ROUTES } from './provider.js';
+import { createAuthorizations } from './registry/authorizations.js';
+import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { RESOURCE_SERVER, type ResourceServerContext } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
@@ -27,6 +31,8 @@ export interface OAuthKit {
   verifyAccessToken: TokenVerifier;
   /** Revokes a grant: every code, refresh token and access token issued from it. */
   revokeGrant(grantId: string): Promise<void>;
+  /** Developer-registered apps (what the developer pages and their JSON API use). */
+  readonly apps: AppRegistry;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -70,6 +76,23 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       : {}),
   });
 
+  // Developer-registered apps and users' authorizations (connected apps).
+  const authorizations = createAuthorizations(provider, options.store, options.ttl.grant);
+  const staticClientIds = new Set(options.clients.map((c) => c.clientId));
+  const clientModel = new options.store.Adapter('Client');
+  const apps = createAppRegistry({
+    records: options.store.records,
+    clients: clientModel,
+    catalog,
+    authorizations,
+    restrictedScopes: new Set(options.scopes.filter((s) => s.restricted).map((s) => s.name)),
+    staticClientIds,
+  });
+  // "Last used" on connected apps: the last time a grant produced an access token.
+  provider.on('access_token.issued', (token: { grantId?: string }) => {
+    if (token.grantId) authorizations.touch(token.grantId).catch(() => {});
+  });
+
   const jwks: JSONWebKeySet = {
     keys: options.secrets.signingKeys.map(publicJwk) as JSONWebKeySet['keys'],
   };
@@ -79,13 +102,35 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     keys: createLocalJWKSet(jwks),
     algorithms: [options.signingAlgorithm],
     isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    // A disabled or deleted app's tokens stop at once: its `Client` entry is gone.
+    isClientActive: async (clientId) =>
+      staticClientIds.has(clientId) || (await clientModel.find(clientId)) !== undefined,
   });
 
   const context: ResourceServerContext = { verify: verifyAccessToken, realm: undefined };
   (app.locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
 
   const router = express.Router();
-  router.use(interactionRouter({ provider, options, catalog, views, csrf }));
+  router.use(
+    interactionRouter({
+      provider,
+      options,
+      catalog,
+      views,
+      csrf,
+      onConsent: (grant) => authorizations.recordConsent(grant),
+    }),
+  );
+  if (options.pages) {
+    const guard = createGuard(options.accounts, options.pages, csrf, options.production);
+    const restrictedScopes = options.scopes.filter((s) => s.restricted);
+    router.use(
+      pagesRouter(
+        { pages: options.pages, views, guard, registry: apps, authorizations, catalog, restrictedScopes },
+        options.production,
+      ),
+    );
+  }
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(providerPaths(provider));
   app.use(router);
@@ -95,6 +140,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     options,
     verifyAccessToken,
     revokeGrant: (grantId) => revokeGrant(provider, options.store.revocations, grantId),
+    apps,
     close: () => options.store.close(),
   };
 }

@@ -5,6 +5,7 @@ import Provider, { errors, interactionPolicy, type ClientMetadata, type Configur
 import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
+import { CLIENT_SECRETS, installHashedClientSecrets } from './registry/secrets.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 
@@ -68,7 +69,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   const configuration: Configuration = {
     adapter: options.store.Adapter,
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
-    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode'] },
+    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode', CLIENT_SECRETS] },
     jwks: { keys: options.secrets.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: options.secrets.cookieKeys,
@@ -145,6 +146,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // Developer-registered apps' secrets are stored as hashes (see registry/secrets.ts).
+  installHashedClientSecrets(provider);
 
   // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
   // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.

@@ -15,6 +15,7 @@ import {
   type StaticClient,
 } from './options.js';
 import { loadOrCreateDevSecrets } from './secrets.js';
+import { resolvePagesOptions } from './validate-pages.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
@@ -30,6 +31,7 @@ const KNOWN_OPTIONS = [
   'ttl',
   'signingAlgorithm',
   'views',
+  'pages',
 ];
 const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
@@ -249,5 +251,6 @@ export async function resolveOptions(
     ttl,
     signingAlgorithm,
     views: options.views,
+    pages: resolvePagesOptions(options.pages, accounts),
   };
 }

@@ -28,12 +28,14 @@ export interface VerifierOptions {
   clockToleranceSeconds?: number;
   /** Resolves false when the grant was revoked; rejects when the store is unreachable. */
   isGrantActive(grantId: string): Promise<boolean>;
+  /** Resolves false when the client was disabled or deleted; rejects when the store is unreachable. */
+  isClientActive?(clientId: string): Promise<boolean>;
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthInfo>;
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const { issuer, audience, keys, algorithms, isGrantActive } = options;
+  const { issuer, audience, keys, algorithms, isGrantActive, isClientActive } = options;
   const clockTolerance = options.clockToleranceSeconds ?? 5;
 
   return async function verifyAccessToken(token) {
@@ -59,15 +61,19 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
-    if (grantId !== undefined) {
-      let active: boolean;
-      try {
-        active = await isGrantActive(grantId);
-      } catch {
-        throw new TokenStoreUnavailableError();
-      }
-      if (!active) throw new InvalidTokenError('The access token has been revoked.');
+    // Client credentials tokens name no grant: only the client check applies to them.
+    let grantActive: boolean;
+    let clientActive: boolean;
+    try {
+      [grantActive, clientActive] = await Promise.all([
+        grantId === undefined ? true : isGrantActive(grantId),
+        isClientActive ? isClientActive(clientId) : true,
+      ]);
+    } catch {
+      throw new TokenStoreUnavailableError();
     }
+    if (!grantActive) throw new InvalidTokenError('The access token has been revoked.');
+    if (!clientActive) throw new InvalidTokenError('The application of this access token is disabled.');
     return {
       sub: claims.sub,
       clientId,
