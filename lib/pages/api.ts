@@ -46,20 +46,26 @@ export function appJson(app: RegisteredApp, clientSecret?: string): Record<strin
 
 type Body = Record<string, unknown>;
 
+/** JSON arrays stay arrays: the one-URL-per-line text is the form's convention, not the API's. */
+function list(value: unknown, code: 'invalid_redirect_uri' | 'invalid_scope', name: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  throw new RegistryError(code, `${name} must be an array.`, { [name]: 'Must be an array.' });
+}
+
 function input(body: Body): Partial<AppInput> {
-  const pick = <T>(key: string, value: T) => (body[key] === undefined ? {} : value);
+  const pick = <T>(key: string, value: () => T) => (body[key] === undefined ? {} : value());
   return {
-    ...pick('name', { name: body.name as string }),
-    ...pick('homepage_url', { homepageUrl: body.homepage_url as string }),
-    ...pick('description', { description: body.description as string }),
-    ...pick('redirect_uris', {
-      redirectUris: Array.isArray(body.redirect_uris) ? body.redirect_uris : [body.redirect_uris],
-    }),
-    ...pick('allowed_scopes', {
-      scopes: Array.isArray(body.allowed_scopes) ? body.allowed_scopes : [body.allowed_scopes],
-    }),
-    ...pick('client_type', { type: body.client_type as AppInput['type'] }),
-    ...pick('test_mode', { testMode: body.test_mode === true }),
+    ...pick('name', () => ({ name: body.name as string })),
+    ...pick('homepage_url', () => ({ homepageUrl: body.homepage_url as string })),
+    ...pick('description', () => ({ description: body.description as string })),
+    ...pick('redirect_uris', () => ({
+      redirectUris: list(body.redirect_uris, 'invalid_redirect_uri', 'redirect_uris'),
+    })),
+    ...pick('allowed_scopes', () => ({
+      scopes: list(body.allowed_scopes, 'invalid_scope', 'allowed_scopes'),
+    })),
+    ...pick('client_type', () => ({ type: body.client_type as AppInput['type'] })),
+    ...pick('test_mode', () => ({ testMode: body.test_mode === true })),
   };
 }
 
