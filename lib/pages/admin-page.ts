@@ -21,8 +21,17 @@ export function scopeRequestsPage(deps: PageDeps): Router {
 
   router.get(path, guard, requireAdmin, async (req, res) => {
     const requests = await registry.listScopeRequests();
+    const owners = new Map<string, string>();
+    for (const { app } of requests) {
+      if (!owners.has(app.owner)) owners.set(app.owner, await deps.guard.label(app.owner));
+    }
     await renderPage(deps, req, res, 'scope-requests', {
-      requests: requests.map(({ app, scope }) => ({ app, scope, description: describe(scope) })),
+      requests: requests.map(({ app, scope }) => ({
+        app,
+        scope,
+        description: describe(scope),
+        owner: owners.get(app.owner),
+      })),
       action: path,
       notice: notice(req),
     });

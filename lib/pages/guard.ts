@@ -23,6 +23,8 @@ export interface PageUser {
 export interface Guard {
   /** The signed-in user, or `undefined`. */
   user(req: Request): Promise<PageUser | undefined>;
+  /** How another user is shown (their email when the host knows one), e.g. an app's owner. */
+  label(userId: string): Promise<string>;
   /** Redirects to the host's sign-in page, to come back to this page. */
   redirectToSignIn(req: Request, res: Response): void;
   /** A CSRF token for this user in this browser (sets the browser cookie when missing). */
@@ -48,16 +50,21 @@ export function createGuard(
   production: boolean,
 ): Guard {
   const binding = (userId: string, browser: string) => `pages\0${userId}\0${browser}`;
+  const labelOf = (id: string, claims: Record<string, unknown> | undefined) =>
+    typeof claims?.email === 'string' ? claims.email : id;
   return {
+    async label(userId) {
+      return labelOf(userId, (await accounts.find(userId))?.claims);
+    },
+
     async user(req) {
       const id = await accounts.currentUserId?.(req);
       if (typeof id !== 'string' || id === '') return undefined;
       const account = await accounts.find(id);
       if (!account) return undefined;
-      const email = account.claims?.email;
       return {
         id,
-        label: typeof email === 'string' ? email : id,
+        label: labelOf(id, account.claims),
         isAdmin: await pages.isAdmin(req, id),
       };
     },

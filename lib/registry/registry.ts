@@ -134,7 +134,7 @@ function homepage(value: unknown): string {
     const message = 'Homepage URL must be an http(s) URL.';
     throw new RegistryError('invalid_client_metadata', message, { homepage_url: message });
   }
-  return url.href;
+  return uri;
 }
 
 export function createAppRegistry(deps: RegistryDeps): AppRegistry {
