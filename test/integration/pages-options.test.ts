@@ -3,6 +3,9 @@
  * host's user and its own idea of who is an administrator.
  */
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -68,6 +71,16 @@ describe('pages at host-chosen paths', () => {
   let origin: string;
 
   beforeAll(async () => {
+    // The host overrides one partial: every settings page must use it.
+    const hostViews = mkdtempSync(join(tmpdir(), 'oauth-kit-views-'));
+    const kitHead = join(process.cwd(), 'views', '_page-head.ejs');
+    writeFileSync(
+      join(hostViews, '_page-head.ejs'),
+      readFileSync(kitHead, 'utf8').replace(
+        '<span class="brand">Settings</span>',
+        '<span class="brand">Acme Notes</span>',
+      ),
+    );
     server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -75,6 +88,7 @@ describe('pages at host-chosen paths', () => {
     const app = express();
     kit = await mountOAuth(app, {
       ...baseOptions(origin),
+      views: hostViews,
       pages: {
         signInUrl: (returnTo) => `/account/login?next=${encodeURIComponent(returnTo)}`,
         isAdmin: (_req, userId) => userId === 'u2',
@@ -116,6 +130,13 @@ describe('pages at host-chosen paths', () => {
     expect(await refused.text()).toContain('Only administrators');
     expect((await get('/api/dev/scope-requests', 'u1')).status).toBe(403);
     expect((await get('/staff/scopes', 'u2')).status).toBe(200);
+  });
+
+  test("a host's copy of a partial replaces the kit's on every page", async () => {
+    for (const path of ['/dev/apps', '/dev/apps/new', '/me/apps']) {
+      const html = await (await get(path, 'u1')).text();
+      expect(html).toContain('<span class="brand">Acme Notes</span>');
+    }
   });
 
   test('a user the host cannot find is treated as signed out', async () => {
