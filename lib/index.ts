@@ -14,6 +14,9 @@ export {
 } from './errors/bearer-errors.js';
 export type { BearerErrorCode } from './errors/bearer-errors.js';
 export { ConfigurationError } from './errors/configuration-error.js';
+export { RegistryError } from './registry/errors.js';
+export type { RegistryErrorCode } from './registry/errors.js';
+export type { AppInput, AppRegistry, ClientType, RegisteredApp, ScopeRequest } from './registry/registry.js';
 export { createMemoryStore } from '../adapters/memory.js';
 export type { MemoryStoreOptions } from '../adapters/memory.js';
 export type { OAuthStore } from '../adapters/contract.js';
@@ -21,6 +24,7 @@ export type {
   Account,
   AccountHooks,
   OAuthKitOptions,
+  PagesOptions,
   ScopeDefinition,
   Secrets,
   SigningAlgorithm,
