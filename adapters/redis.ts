@@ -134,8 +134,13 @@ if ARGV[1] == '' then return 0 end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
 for i = 5, #ARGV do
-  redis.call('SADD', ARGV[3] .. ARGV[i], ARGV[4])
+  local index = ARGV[3] .. ARGV[i]
+  local current = redis.call('TTL', index)
+  redis.call('SADD', index, ARGV[4])
   redis.call('SADD', KEYS[2], ARGV[i])
+  -- An index lives as long as its longest-lived record: permanent if any record is.
+  if ttl == 0 then redis.call('PERSIST', index)
+  elseif current == -2 or (current >= 0 and current < ttl) then redis.call('EXPIRE', index, ttl) end
 end
 if ttl > 0 and #ARGV >= 5 then redis.call('EXPIRE', KEYS[2], ttl) end
 return 1`;

@@ -2,7 +2,7 @@
  * "TaskFlow", an example Express product that mounts oauth-kit in a few lines. The kit-specific
  * part is the `mountOAuth` call; everything else is the product's own code.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import session from 'express-session';
@@ -16,7 +16,7 @@ import {
 } from '../lib/index.js';
 import { apiRouter } from './api.js';
 import { demoClientRouter } from './demo-client.js';
-import { authenticate, findUser } from './users.js';
+import { authenticate, findUser, isAdmin } from './users.js';
 
 export const SCOPES: ScopeDefinition[] = [
   { name: 'tasks:read', description: 'Read your tasks' },
@@ -111,6 +111,11 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
         testMode: true,
       },
     ],
+    // Settings → Developers → OAuth Apps, Settings → Connected apps, admin scope requests.
+    pages: {
+      signInUrl: '/signin',
+      isAdmin: (_req, userId) => isAdmin(userId),
+    },
   });
   // ───────────────────────────────────────────────────────────────────────────
 
@@ -122,16 +127,38 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\')
       ? value
       : '/';
+  // Login CSRF: the form carries a random value kept in the session it was shown in.
+  const signinToken = (req: express.Request) =>
+    (req.session.signinToken ??= randomBytes(24).toString('base64url'));
+  const sameToken = (expected: string | undefined, given: unknown) =>
+    typeof expected === 'string' &&
+    typeof given === 'string' &&
+    expected.length === given.length &&
+    timingSafeEqual(Buffer.from(expected), Buffer.from(given));
   app.get('/signin', (req, res) => {
-    res.render('signin', { error: undefined, returnTo: safeReturn(req.query.return_to) });
+    res.render('signin', {
+      error: undefined,
+      returnTo: safeReturn(req.query.return_to),
+      csrfToken: signinToken(req),
+    });
   });
   app.post('/signin', form, async (req, res) => {
-    const body = req.body as Record<string, unknown>;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!sameToken(req.session.signinToken, body.csrf_token)) {
+      res.status(403).render('signin', {
+        error: 'The form expired. Please sign in again.',
+        returnTo: safeReturn(body.return_to),
+        csrfToken: signinToken(req),
+      });
+      return;
+    }
     const account = await authenticate(String(body.email ?? ''), String(body.password ?? ''));
     if (!account) {
-      res
-        .status(401)
-        .render('signin', { error: 'Email or password is incorrect.', returnTo: safeReturn(body.return_to) });
+      res.status(401).render('signin', {
+        error: 'Email or password is incorrect.',
+        returnTo: safeReturn(body.return_to),
+        csrfToken: signinToken(req),
+      });
       return;
     }
     req.session.regenerate((err) => {

@@ -17,6 +17,9 @@ export {
 } from './errors/bearer-errors.js';
 export type { BearerErrorCode } from './errors/bearer-errors.js';
 export { ConfigurationError } from './errors/configuration-error.js';
+export { RegistryError } from './registry/errors.js';
+export type { RegistryErrorCode } from './registry/errors.js';
+export type { AppInput, AppRegistry, ClientType, RegisteredApp, ScopeRequest } from './registry/registry.js';
 export { createMemoryStore } from '../adapters/memory.js';
 export type { MemoryStoreOptions } from '../adapters/memory.js';
 export { createRedisStore } from '../adapters/redis.js';
@@ -27,6 +30,7 @@ export type {
   Account,
   AccountHooks,
   OAuthKitOptions,
+  PagesOptions,
   ScopeDefinition,
   Secrets,
   SigningAlgorithm,

@@ -12,7 +12,11 @@ import { isGrantActive, revokeGrant } from './grants/grants.js';
 import { createCsrf } from './interactions/csrf.js';
 import { interactionRouter } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
+import { createGuard } from './pages/guard.js';
+import { pagesRouter } from './pages/index.js';
 import { createProvider, ROUTES } from './provider.js';
+import { createAuthorizations } from './registry/authorizations.js';
+import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
 import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
@@ -28,6 +32,8 @@ export interface OAuthKit {
   verifyAccessToken: TokenVerifier;
   /** Revokes a grant: every code, refresh token and access token issued from it. */
   revokeGrant(grantId: string): Promise<void>;
+  /** Developer-registered apps (what the developer pages and their JSON API use). */
+  readonly apps: AppRegistry;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -71,12 +77,38 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       : {}),
   });
 
+  // Developer-registered apps and users' authorizations (connected apps).
+  const authorizations = createAuthorizations(provider, options.store, options.ttl.grant);
+  const staticClientIds = new Set(options.clients.map((c) => c.clientId));
+  const clientModel = new options.store.Adapter('Client');
+  const apps = createAppRegistry({
+    records: options.store.records,
+    clients: clientModel,
+    catalog,
+    authorizations,
+    restrictedScopes: new Set(options.scopes.filter((s) => s.restricted).map((s) => s.name)),
+    staticClientIds,
+    feed: options.store.revocations,
+  });
+  // "Last used" on connected apps: the last time a grant produced an access token.
+  provider.on('access_token.issued', (token: { grantId?: string }) => {
+    if (token.grantId) authorizations.touch(token.grantId).catch(() => {});
+  });
+
   const jwks: JSONWebKeySet = {
     keys: options.secrets.signingKeys.map(publicJwk) as JSONWebKeySet['keys'],
   };
   const grantStatus = createGrantStatus({
     feed: options.store.revocations,
     isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    maxTokenLifetimeSeconds: options.ttl.accessToken,
+    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+  });
+  const clientStatus = createGrantStatus({
+    subject: 'client',
+    feed: options.store.revocations,
+    isGrantActive: async (clientId) =>
+      staticClientIds.has(clientId) || (await clientModel.find(clientId)) !== undefined,
     maxTokenLifetimeSeconds: options.ttl.accessToken,
     whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
   });
@@ -87,6 +119,9 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     algorithms: [options.signingAlgorithm],
     clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
     isGrantActive: grantStatus.isActive,
+    // A disabled or deleted app's tokens stop at once: its `Client` entry is gone, and the
+    // registry announces the change on the feed so every process re-checks.
+    isClientActive: clientStatus.isActive,
   });
   setResourceServer(app.locals, {
     verify: verifyAccessToken,
@@ -96,7 +131,26 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
 
   const router = express.Router();
-  router.use(interactionRouter({ provider, options, catalog, views, csrf }));
+  router.use(
+    interactionRouter({
+      provider,
+      options,
+      catalog,
+      views,
+      csrf,
+      onConsent: (grant) => authorizations.recordConsent(grant),
+    }),
+  );
+  if (options.pages) {
+    const guard = createGuard(options.accounts, options.pages, csrf, options.production);
+    const restrictedScopes = options.scopes.filter((s) => s.restricted);
+    router.use(
+      pagesRouter(
+        { pages: options.pages, views, guard, registry: apps, authorizations, catalog, restrictedScopes },
+        options.production,
+      ),
+    );
+  }
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(providerPaths(provider));
   app.use(router);
@@ -106,8 +160,10 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     options,
     verifyAccessToken,
     revokeGrant: (grantId) => revokeGrant(provider, options.store.revocations, grantId),
+    apps,
     async close() {
       grantStatus.close();
+      clientStatus.close();
       await options.store.close();
     },
   };

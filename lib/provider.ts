@@ -6,6 +6,7 @@ import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
+import { CLIENT_SECRETS, installHashedClientSecrets } from './registry/secrets.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
@@ -70,7 +71,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   const configuration: Configuration = {
     adapter: options.store.Adapter,
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
-    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode'] },
+    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode', CLIENT_SECRETS] },
     jwks: { keys: options.secrets.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: options.secrets.cookieKeys,
@@ -150,6 +151,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   // Outermost: a store outage anywhere below becomes a 503 JSON answer.
   provider.use(storeUnavailableAnswer);
   if (options.store.refreshRetry) installRefreshRetry(provider, options.store.refreshRetry);
+  // Developer-registered apps' secrets are stored as hashes (see registry/secrets.ts).
+  installHashedClientSecrets(provider);
 
   // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
   // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.

@@ -87,6 +87,47 @@ export interface ResourceServerSettings {
   whenFeedDown?: 'check-store' | 'fail-closed';
 }
 
+/**
+ * The people's pages the kit serves inside the host product, behind the host's signed-in user
+ * (`accounts.currentUserId`, required with them): developers' "OAuth Apps" registration, users'
+ * "Connected apps", administrators' restricted-scope approvals, and a JSON API mirroring the
+ * developer pages. Absent: none of them is mounted.
+ */
+export interface PagesOptions {
+  /**
+   * Where a visitor without a host session is sent. A string gets `?return_to=<path>` appended
+   * (the page they wanted, always a same-origin path); a function builds the URL itself.
+   * Required, e.g. `'/signin'`.
+   */
+  signInUrl: string | ((returnTo: string) => string);
+  /** Who may approve restricted scopes. Default: nobody through the pages (see `kit.apps`). */
+  isAdmin?(req: Request, userId: string): boolean | Promise<boolean>;
+  /** Where each page lives. Every path starts with `/` and has no trailing slash. */
+  paths?: {
+    /** Default `/settings/developers/apps` (its `/new` is the registration form). */
+    developerApps?: string;
+    /** Default `/settings/connected-apps`. */
+    connectedApps?: string;
+    /** Default `/settings/admin/scope-requests`. */
+    scopeRequests?: string;
+    /** JSON API for automation. Default `/oauth/api` (`/apps`, `/apps/:id`, `/scope-requests`). */
+    api?: string;
+  };
+}
+
+export interface ResolvedPagesOptions {
+  signInUrl: (returnTo: string) => string;
+  isAdmin: (req: Request, userId: string) => Promise<boolean>;
+  paths: { developerApps: string; connectedApps: string; scopeRequests: string; api: string };
+}
+
+export const DEFAULT_PAGE_PATHS = {
+  developerApps: '/settings/developers/apps',
+  connectedApps: '/settings/connected-apps',
+  scopeRequests: '/settings/admin/scope-requests',
+  api: '/oauth/api',
+} as const;
+
 export interface OAuthKitOptions {
   /** The authorization server's issuer URL, e.g. `https://example.com`. Required. */
   issuer: string;
@@ -128,6 +169,8 @@ export interface OAuthKitOptions {
   views?: string;
   /** How requireScope() checks tokens in this app. */
   resourceServer?: ResourceServerSettings;
+  /** Developer, connected-apps and admin pages. Default: not mounted. */
+  pages?: PagesOptions;
 }
 
 export const DEFAULT_TTL = {
@@ -155,4 +198,5 @@ export interface ResolvedOptions {
   signingAlgorithm: SigningAlgorithm;
   views: string | undefined;
   resourceServer: ResourceServerSettings;
+  pages: ResolvedPagesOptions | undefined;
 }

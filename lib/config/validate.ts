@@ -16,6 +16,7 @@ import {
   type StaticClient,
 } from './options.js';
 import { loadOrCreateDevSecrets } from './secrets.js';
+import { resolvePagesOptions } from './validate-pages.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
@@ -32,6 +33,7 @@ const KNOWN_OPTIONS = [
   'signingAlgorithm',
   'views',
   'resourceServer',
+  'pages',
 ];
 const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
@@ -311,5 +313,6 @@ export async function resolveOptions(
     signingAlgorithm,
     views: options.views,
     resourceServer: validateResourceServerSettings(options.resourceServer ?? {}, 'resourceServer'),
+    pages: resolvePagesOptions(options.pages, accounts),
   };
 }

@@ -19,6 +19,13 @@ export interface InteractionDeps {
   catalog: ScopeCatalog;
   views: ViewRenderer;
   csrf: Csrf;
+  /** Told about every approval, so the user's connected apps can list the grant. */
+  onConsent?(grant: {
+    grantId: string;
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+  }): Promise<void>;
 }
 
 /** Security headers for every kit page: no framing, no scripts, no referrer leaks. */
@@ -108,6 +115,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
       ...(await clientInfo(params.client_id)),
       groups: catalog.describe(requested.length ? requested : String(params.scope ?? '').split(' ')),
       userLabel: (account?.claims?.email as string | undefined) ?? account?.id,
+      redirectOrigin: URL.parse(String(params.redirect_uri))?.origin,
+      connectedAppsUrl: options.pages?.paths.connectedApps,
       action: `${INTERACTION_PATH}/${uid}/confirm`,
       csrfToken: csrf.token(uid),
     });
@@ -165,6 +174,12 @@ export function interactionRouter(deps: InteractionDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const savedGrantId = await grant.save();
+    await deps.onConsent?.({
+      grantId: savedGrantId,
+      accountId: session.accountId,
+      clientId: String(params.client_id),
+      scopes: grant.getResourceScope(options.audience).split(' ').filter(Boolean),
+    });
     await finish(req, res, { consent: grantId ? {} : { grantId: savedGrantId } }, true);
   });
 

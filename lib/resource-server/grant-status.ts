@@ -10,10 +10,19 @@
  */
 import type { RevocationFeed } from '../../adapters/contract.js';
 
+/** Feed messages about clients (disabled, enabled, deleted) carry this prefix; grant ids never contain ':'. */
+export const CLIENT_MESSAGE_PREFIX = 'client:';
+
 export interface GrantStatusOptions {
   feed: RevocationFeed;
   /** Authoritative check against the store; rejects when the store is unreachable. */
   isGrantActive(grantId: string): Promise<boolean>;
+  /**
+   * What the cache tracks. 'grant' (default): revocation is final, ids are grant ids.
+   * 'client': an app can be disabled and enabled again, so a feed message only drops what is
+   * remembered and the next request asks the store.
+   */
+  subject?: 'grant' | 'client';
   /** Longest access-token lifetime (s): how long a revocation must be remembered. */
   maxTokenLifetimeSeconds: number;
   whenFeedDown?: 'check-store' | 'fail-closed';
@@ -48,11 +57,16 @@ export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
     map.set(key, until);
   }
 
+  const clients = options.subject === 'client';
   const unsubscribe = options.feed.subscribe(
-    (grantId) => {
+    (message) => {
+      const isClientMessage = message.startsWith(CLIENT_MESSAGE_PREFIX);
+      if (isClientMessage !== clients) return;
+      const id = clients ? message.slice(CLIENT_MESSAGE_PREFIX.length) : message;
       generation += 1;
-      alive.delete(grantId);
-      bounded(revoked, grantId, Date.now() + rememberMs);
+      alive.delete(id);
+      if (clients) revoked.delete(id);
+      else bounded(revoked, id, Date.now() + rememberMs);
     },
     (connected) => {
       generation += 1;

@@ -48,6 +48,8 @@ export interface VerifierOptions {
   isGrantActive(grantId: string): Promise<boolean>;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
   introspect?: (token: string) => Promise<AuthInfo>;
+  /** Resolves false when the client was disabled or deleted; rejects when the store is unreachable. */
+  isClientActive?(clientId: string): Promise<boolean>;
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthInfo>;
@@ -62,7 +64,7 @@ function isForeign(token: string, issuer: string): boolean {
 }
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const { issuer, audience, keys, isGrantActive, introspect } = options;
+  const { issuer, audience, keys, isGrantActive, isClientActive, introspect } = options;
   const algorithms = options.algorithms;
   for (const alg of algorithms) {
     if (!ALLOWED_ALGORITHMS.includes(alg)) {
@@ -100,15 +102,19 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
-    if (grantId !== undefined) {
-      let active: boolean;
-      try {
-        active = await isGrantActive(grantId);
-      } catch {
-        throw new TokenStoreUnavailableError();
-      }
-      if (!active) throw new InvalidTokenError('The access token has been revoked.');
+    // Client credentials tokens name no grant: only the client check applies to them.
+    let grantActive: boolean;
+    let clientActive: boolean;
+    try {
+      [grantActive, clientActive] = await Promise.all([
+        grantId === undefined ? true : isGrantActive(grantId),
+        isClientActive ? isClientActive(clientId) : true,
+      ]);
+    } catch {
+      throw new TokenStoreUnavailableError();
     }
+    if (!grantActive) throw new InvalidTokenError('The access token has been revoked.');
+    if (!clientActive) throw new InvalidTokenError('The application of this access token is disabled.');
     return {
       sub: claims.sub,
       clientId,

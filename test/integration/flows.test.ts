@@ -159,12 +159,13 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
 
     test('a user already signed in to the product skips the login page', async () => {
       const agent = new BrowserAgent(server.issuer);
-      const signin = await agent.request('/signin', {
-        method: 'POST',
-        body: new URLSearchParams({ email: 'demo@example.com', password: 'demo-password' }),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      const form = await agent.request('/signin');
+      const signin = await agent.submit(`${server.issuer}/signin`, await form.text(), {
+        email: 'demo@example.com',
+        password: 'demo-password',
       });
-      expect(signin.status).toBe(303);
+      expect(signin.response.status).toBe(200);
+      expect(new URL(signin.url).pathname).toBe('/');
       const params = new URLSearchParams({
         client_id: TEST_CLIENT.clientId,
         redirect_uri: redirectUri,

@@ -69,7 +69,7 @@ describe('at rest', () => {
     await redis.dispose();
   });
 
-  test('no code, token, session or grant id appears in any key or value, and every key expires', async () => {
+  test('no code, token or session id appears in any key or value, and every key expires', async () => {
     const { app, redirectUri } = setup;
     const tokens = await codeFlow(app.issuer, TEST_CLIENT, redirectUri, 'tasks:read');
     const rotated = await refreshAt(app.url, tokens.refresh_token!);
@@ -78,11 +78,12 @@ describe('at rest', () => {
       tokens.result.callback.searchParams.get('code')!,
       tokens.refresh_token!,
       rotated.json.refresh_token as string,
-      decodeJwt(tokens.access_token).gid as string,
       decodeJwt(tokens.access_token).jti!,
       ...tokens.result.agent.cookieValues.filter((value) => value.length >= 16),
     ];
-    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    // Grant ids are not credentials (nothing accepts one; every access token carries its `gid`),
+    // so the users' authorization records may name them.
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
 
     const { stdout } = await run('redis-cli', ['-p', String(redis.port), '--scan']);
     const keys = stdout.split('\n').filter(Boolean);
