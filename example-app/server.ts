@@ -36,6 +36,7 @@ const { app } = await createExampleApp({
   ...(process.env.SESSION_SECRET ? { sessionSecret: process.env.SESSION_SECRET } : {}),
   trustProxy: process.env.TRUST_PROXY === '1',
   ...(store ? { store } : {}),
+  ...(process.env.DEV_SECRETS_FILE ? { devSecretsFile: process.env.DEV_SECRETS_FILE } : {}),
 });
 
 app.listen(port, () => {
