@@ -68,6 +68,24 @@ export interface OAuthStore {
   readonly revocations: RevocationFeed;
   /** Releases timers and connections the store owns. */
   close(): Promise<void>;
+  /**
+   * Present when the store keeps a refresh retry window (see {@link RefreshRetryCache}); the
+   * kit then answers a retried refresh with the pair the first one returned.
+   */
+  readonly refreshRetry?: RefreshRetryCache;
+}
+
+/**
+ * The optional refresh retry window. Within `windowSeconds` after a refresh token was rotated,
+ * `consume` of it throws {@link RefreshRetryWithinWindow} (decided atomically with the rotation)
+ * instead of {@link ConsumedArtifactReplay}, and the kit answers with the token response it
+ * saved for the first use. The saved response is bound to the presented refresh token (stores
+ * encrypt it under a key derived from it) and dies with the grant.
+ */
+export interface RefreshRetryCache {
+  readonly windowSeconds: number;
+  save(refreshToken: string, grantId: string, response: Record<string, unknown>): Promise<void>;
+  load(refreshToken: string, grantId: string): Promise<Record<string, unknown> | undefined>;
 }
 
 /**
@@ -80,5 +98,37 @@ export class ConsumedArtifactReplay extends errors.InvalidGrant {
   constructor(grantId: string | undefined) {
     super('token or code already used');
     this.grantId = grantId;
+  }
+}
+
+/**
+ * A rotated refresh token was presented again within the store's retry window. Still an
+ * `invalid_grant` if the kit cannot find the first response; never revokes the grant.
+ */
+export class RefreshRetryWithinWindow extends errors.InvalidGrant {
+  readonly grantId: string | undefined;
+  constructor(grantId: string | undefined) {
+    super('refresh token retried within the retry window');
+    this.grantId = grantId;
+  }
+}
+
+/**
+ * The store did not answer in time or is unreachable. oidc-provider answers it as a 503 JSON
+ * `temporarily_unavailable` (never a 500, never a hang); requireScope fails closed with 503.
+ * The message never carries keys, ids or payloads.
+ */
+export class StoreUnavailableError extends errors.OIDCProviderError {
+  readonly code = 'OAUTH_KIT_STORE_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super(
+      503,
+      'temporarily_unavailable',
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    // oidc-provider hides errors with a status >= 500 behind `server_error`; this one is safe
+    // to show and tells the client to retry.
+    this.expose = true;
+    this.error_description = 'The authorization server is temporarily unavailable; retry shortly.';
   }
 }

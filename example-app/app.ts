@@ -2,7 +2,7 @@
  * "TaskFlow", an example Express product that mounts oauth-kit in a few lines. The kit-specific
  * part is the `mountOAuth` call; everything else is the product's own code.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import session from 'express-session';
@@ -12,12 +12,12 @@ import {
   oauthErrorHandler,
   type OAuthKit,
   type OAuthKitOptions,
+  type OAuthStore,
   type ScopeDefinition,
 } from '../lib/index.js';
 import { apiRouter } from './api.js';
-import { csrfToken, requireCsrf } from './csrf.js';
 import { demoClientRouter } from './demo-client.js';
-import { authenticate, findUser } from './users.js';
+import { authenticate, findUser, isAdmin } from './users.js';
 
 export const SCOPES: ScopeDefinition[] = [
   { name: 'tasks:read', description: 'Read your tasks' },
@@ -46,6 +46,10 @@ export interface ExampleAppOptions {
   sessionSecret?: string;
   trustProxy?: boolean;
   devSecretsFile?: string;
+  /** Where OAuth state lives. Default: the kit's in-memory store. */
+  store?: OAuthStore;
+  /** Access-token lifetime (s); tests shorten it to watch the demo client refresh. */
+  accessTokenTtlSeconds?: number;
   /** Security settings passed through to the kit (server.ts reads them from the environment). */
   security?: Pick<
     OAuthKitOptions,
@@ -97,6 +101,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     production,
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.accessTokenTtlSeconds ? { ttl: { accessToken: options.accessTokenTtlSeconds } } : {}),
     ...options.security,
     accounts: {
       authenticate,
@@ -117,6 +123,11 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
         testMode: true,
       },
     ],
+    // Settings → Developers → OAuth Apps, Settings → Connected apps, admin scope requests.
+    pages: {
+      signInUrl: '/signin',
+      isAdmin: (_req, userId) => isAdmin(userId),
+    },
   });
   // ───────────────────────────────────────────────────────────────────────────
 
@@ -128,21 +139,38 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\')
       ? value
       : '/';
+  // CSRF on the product's forms (sign-in, sign-out, disconnect): each carries a random value
+  // kept in the session it was shown in.
+  const signinToken = (req: express.Request) =>
+    (req.session.signinToken ??= randomBytes(24).toString('base64url'));
+  const sameToken = (expected: string | undefined, given: unknown) =>
+    typeof expected === 'string' &&
+    typeof given === 'string' &&
+    expected.length === given.length &&
+    timingSafeEqual(Buffer.from(expected), Buffer.from(given));
   app.get('/signin', (req, res) => {
     res.render('signin', {
       error: undefined,
       returnTo: safeReturn(req.query.return_to),
-      csrfToken: csrfToken(req),
+      csrfToken: signinToken(req),
     });
   });
-  app.post('/signin', form, requireCsrf(), async (req, res) => {
-    const body = req.body as Record<string, unknown>;
+  app.post('/signin', form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!sameToken(req.session.signinToken, body.csrf_token)) {
+      res.status(403).render('signin', {
+        error: 'The form expired. Please sign in again.',
+        returnTo: safeReturn(body.return_to),
+        csrfToken: signinToken(req),
+      });
+      return;
+    }
     const account = await authenticate(String(body.email ?? ''), String(body.password ?? ''));
     if (!account) {
       res.status(401).render('signin', {
         error: 'Email or password is incorrect.',
         returnTo: safeReturn(body.return_to),
-        csrfToken: csrfToken(req),
+        csrfToken: signinToken(req),
       });
       return;
     }
@@ -155,16 +183,22 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       res.redirect(303, safeReturn(body.return_to));
     });
   });
-  app.post('/signout', form, requireCsrf(), (req, res) => {
+  const requireFormToken: express.RequestHandler = (req, res, next) => {
+    if (sameToken(req.session.signinToken, (req.body as Record<string, unknown> | undefined)?.csrf_token)) {
+      return next();
+    }
+    res.status(403).render('demo-error', { message: 'The form could not be verified. Please try again.' });
+  };
+  app.post('/signout', form, requireFormToken, (req, res) => {
     req.session.destroy(() => res.redirect(303, '/'));
   });
-
-  // The demo client's own form (disconnect, on the dashboard) carries the same CSRF token.
-  app.get('/dashboard', (req, res, next) => {
-    res.locals.csrfToken = csrfToken(req);
+  // The sign-out form (home, when signed in) and the demo client's disconnect form (dashboard).
+  app.get(['/', '/dashboard'], (req, res, next) => {
+    if (req.session.userId || req.path === '/dashboard') res.locals.csrfToken = signinToken(req);
     next();
   });
-  app.post('/disconnect', form, requireCsrf());
+  app.post('/disconnect', form, requireFormToken);
+
   app.use(
     demoClientRouter({
       issuer,

@@ -11,6 +11,8 @@ import type { Session, SessionData } from 'express-session';
 declare module 'express-session' {
   interface SessionData {
     userId?: string;
+    /** CSRF token of the product's sign-in form. */
+    signinToken?: string;
     demo?: {
       state?: string;
       codeVerifier?: string;

@@ -2,6 +2,9 @@
 export { mountOAuth } from './mount.js';
 export type { OAuthKit } from './mount.js';
 export { requireScope } from './resource-server/require-scope.js';
+export { mountResourceServer } from './resource-server/standalone.js';
+export type { ResourceServer, ResourceServerOptions } from './resource-server/standalone.js';
+export type { IntrospectionSettings } from './resource-server/introspect.js';
 export type { AuthInfo } from './resource-server/verify.js';
 export { oauthErrorHandler } from './errors/error-handler.js';
 export {
@@ -34,15 +37,24 @@ export type {
   SecurityEventType,
 } from './security/events.js';
 export type { SecurityLogger } from './security/logger.js';
+export { RegistryError } from './registry/errors.js';
+export type { RegistryErrorCode } from './registry/errors.js';
+export type { AppInput, AppRegistry, ClientType, RegisteredApp, ScopeRequest } from './registry/registry.js';
 export { createMemoryStore } from '../adapters/memory.js';
 export type { MemoryStoreOptions } from '../adapters/memory.js';
+export { createRedisStore } from '../adapters/redis.js';
+export type { RedisConnection, RedisStoreOptions } from '../adapters/redis.js';
 export type { OAuthStore } from '../adapters/contract.js';
+export { StoreUnavailableError } from '../adapters/contract.js';
 export type {
   Account,
   AccountHooks,
   OAuthKitOptions,
+  PagesOptions,
   ScopeDefinition,
   Secrets,
   SigningAlgorithm,
   StaticClient,
+  ResourceServerSettings,
+  TokenLocation,
 } from './config/options.js';

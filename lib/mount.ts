@@ -15,12 +15,18 @@ import { createCsrf } from './interactions/csrf.js';
 import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
 import { publicJwks } from './keys/jwks.js';
+import { createGuard } from './pages/guard.js';
+import { pagesRouter } from './pages/index.js';
 import { createProvider, ROUTES, secureCookies } from './provider.js';
-import { RESOURCE_SERVER, type ResourceServerContext } from './resource-server/require-scope.js';
+import { createAuthorizations } from './registry/authorizations.js';
+import { createAppRegistry, type AppRegistry } from './registry/registry.js';
+import { createGrantStatus } from './resource-server/grant-status.js';
+import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
 import { rateLimitMiddleware } from './security/rate-limit-middleware.js';
+import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
 import { createRateLimiters } from './security/rate-limits.js';
 import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
@@ -34,9 +40,11 @@ export interface OAuthKit {
   verifyAccessToken: TokenVerifier;
   /** Revokes a grant: every code, refresh token and access token issued from it. */
   revokeGrant(grantId: string): Promise<void>;
-  /** Emits a security event (the app registry reports `app.created`, `app.disabled`,
-   *  `app.secret_rotated` through it); it reaches `onSecurityEvent` and the log. */
+  /** Emits a security event: it reaches `onSecurityEvent` and the log. (The kit reports its
+   *  own; this is for host code, e.g. an admin action of the product.) */
   readonly securityEvents: Pick<SecurityEvents, 'emit'>;
+  /** Developer-registered apps (what the developer pages and their JSON API use). */
+  readonly apps: AppRegistry;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -100,16 +108,58 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       : {}),
   });
 
+  // Developer-registered apps and users' authorizations (connected apps).
+  const authorizations = createAuthorizations(provider, options.store, options.ttl.grant);
+  const staticClientIds = new Set(options.clients.map((c) => c.clientId));
+  const clientModel = new options.store.Adapter('Client');
+  const apps = reportAppEvents(
+    createAppRegistry({
+      records: options.store.records,
+      clients: clientModel,
+      catalog,
+      authorizations,
+      restrictedScopes: new Set(options.scopes.filter((s) => s.restricted).map((s) => s.name)),
+      staticClientIds,
+      feed: options.store.revocations,
+    }),
+    events,
+  );
+  // "Last used" on connected apps: the last time a grant produced an access token.
+  provider.on('access_token.issued', (token: { grantId?: string }) => {
+    if (token.grantId) authorizations.touch(token.grantId).catch(() => {});
+  });
+
+  const grantStatus = createGrantStatus({
+    feed: options.store.revocations,
+    isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    maxTokenLifetimeSeconds: options.ttl.accessToken,
+    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+  });
+  const clientStatus = createGrantStatus({
+    subject: 'client',
+    feed: options.store.revocations,
+    isGrantActive: async (clientId) =>
+      staticClientIds.has(clientId) || (await clientModel.find(clientId)) !== undefined,
+    maxTokenLifetimeSeconds: options.ttl.accessToken,
+    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+  });
   const verifyAccessToken = createTokenVerifier({
     issuer: options.issuer,
     audience: options.audience,
     keys: createLocalJWKSet(publicJwks(options.secrets)),
     algorithms: [options.signingAlgorithm],
-    isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
+    isGrantActive: grantStatus.isActive,
+    // A disabled or deleted app's tokens stop at once: its `Client` entry is gone, and the
+    // registry announces the change on the feed so every process re-checks.
+    isClientActive: clientStatus.isActive,
   });
-
-  const context: ResourceServerContext = { verify: verifyAccessToken, realm: undefined };
-  (app.locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
+  setResourceServer(app.locals, {
+    verify: verifyAccessToken,
+    realm: options.resourceServer.realm,
+    tokenLocations: options.resourceServer.tokenLocations ?? ['header'],
+    wildcardScopes: options.resourceServer.wildcardScopes ?? true,
+  });
 
   const router = express.Router();
   if (secureCookies(options)) {
@@ -119,7 +169,28 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     );
   }
   router.use(rateLimitMiddleware(limiters, events));
-  router.use(interactionRouter({ provider, options, catalog, views, csrf, limiters, events }));
+  router.use(
+    interactionRouter({
+      provider,
+      options,
+      catalog,
+      views,
+      csrf,
+      limiters,
+      events,
+      onConsent: (grant) => authorizations.recordConsent(grant),
+    }),
+  );
+  if (options.pages) {
+    const guard = createGuard(options.accounts, options.pages, csrf, options.production);
+    const restrictedScopes = options.scopes.filter((s) => s.restricted);
+    router.use(
+      pagesRouter(
+        { pages: options.pages, views, guard, registry: apps, authorizations, catalog, restrictedScopes },
+        options.production,
+      ),
+    );
+  }
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(providerPaths(provider));
   router.use(kitErrorHandler({ views, logger, pageHeaders: pageSecurityHeaders(options.production) }));
@@ -134,6 +205,11 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       events.emit('grant.revoked', { grantId, reason: 'host' });
     },
     securityEvents: { emit: events.emit },
-    close: () => options.store.close(),
+    apps,
+    async close() {
+      grantStatus.close();
+      clientStatus.close();
+      await options.store.close();
+    },
   };
 }

@@ -16,8 +16,11 @@ import type { SecurityEvents } from './security/events.js';
 import { hashedTokenIds } from './security/hashed-token-ids.js';
 import type { SecurityLogger } from './security/logger.js';
 import { revocationReason, tokenRevokedEvent, watchProvider } from './security/provider-events.js';
+import { storeUnavailableAnswer } from './errors/store-unavailable.js';
+import { CLIENT_SECRETS, installHashedClientSecrets } from './registry/secrets.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
+import { installRefreshRetry } from './tokens/refresh-retry.js';
 
 /** Where the kit serves oidc-provider's endpoints. */
 export const ROUTES = {
@@ -89,7 +92,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   const configuration: Configuration = {
     adapter: hashedTokenIds(options.store.Adapter),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
-    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode'] },
+    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode', CLIENT_SECRETS] },
     jwks: {
       keys: providerKeys(options.secrets, options.signingAlgorithm) as NonNullable<
         Configuration['jwks']
@@ -171,6 +174,11 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // Outermost: a store outage anywhere below becomes a 503 JSON answer.
+  provider.use(storeUnavailableAnswer);
+  if (options.store.refreshRetry) installRefreshRetry(provider, options.store.refreshRetry);
+  // Developer-registered apps' secrets are stored as hashes (see registry/secrets.ts).
+  installHashedClientSecrets(provider);
 
   // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
   // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.

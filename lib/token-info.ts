@@ -9,7 +9,7 @@ export const TOKEN_INFO_PATH = '/v1/oauth/token/info';
 export function tokenInfoRouter(verify: TokenVerifier): Router {
   const router = express.Router();
   router.get(TOKEN_INFO_PATH, async (req, res) => {
-    const auth = await verify(getBearerToken(req.headers, req.query));
+    const auth = await verify(getBearerToken(req));
     res.set('Cache-Control', 'no-store').json({
       client_id: auth.clientId,
       // client_credentials tokens act for the client itself: no user.

@@ -79,6 +79,67 @@ export interface Secrets {
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256' | 'PS256';
 
+/** Where requireScope() looks for the bearer token (RFC 6750 §2). */
+export type TokenLocation = 'header' | 'body' | 'query';
+
+/** How requireScope() checks tokens; used by mountOAuth and mountResourceServer alike. */
+export interface ResourceServerSettings {
+  /** `WWW-Authenticate` realm. Default: none. */
+  realm?: string;
+  /** RFC 6750 §2.2/§2.3 methods are off unless listed. Default: `['header']`. */
+  tokenLocations?: TokenLocation[];
+  /** Seconds of clock skew tolerated on exp/iat/nbf. Default: 5. */
+  clockToleranceSeconds?: number;
+  /** A held `prefix:*` satisfies every `prefix:…` scope. Default: true. */
+  wildcardScopes?: boolean;
+  /**
+   * When the revocation feed (Redis pub/sub) is down: check the store on every request
+   * ('check-store', default) or refuse every user token with 503 ('fail-closed').
+   */
+  whenFeedDown?: 'check-store' | 'fail-closed';
+}
+
+/**
+ * The people's pages the kit serves inside the host product, behind the host's signed-in user
+ * (`accounts.currentUserId`, required with them): developers' "OAuth Apps" registration, users'
+ * "Connected apps", administrators' restricted-scope approvals, and a JSON API mirroring the
+ * developer pages. Absent: none of them is mounted.
+ */
+export interface PagesOptions {
+  /**
+   * Where a visitor without a host session is sent. A string gets `?return_to=<path>` appended
+   * (the page they wanted, always a same-origin path); a function builds the URL itself.
+   * Required, e.g. `'/signin'`.
+   */
+  signInUrl: string | ((returnTo: string) => string);
+  /** Who may approve restricted scopes. Default: nobody through the pages (see `kit.apps`). */
+  isAdmin?(req: Request, userId: string): boolean | Promise<boolean>;
+  /** Where each page lives. Every path starts with `/` and has no trailing slash. */
+  paths?: {
+    /** Default `/settings/developers/apps` (its `/new` is the registration form). */
+    developerApps?: string;
+    /** Default `/settings/connected-apps`. */
+    connectedApps?: string;
+    /** Default `/settings/admin/scope-requests`. */
+    scopeRequests?: string;
+    /** JSON API for automation. Default `/oauth/api` (`/apps`, `/apps/:id`, `/scope-requests`). */
+    api?: string;
+  };
+}
+
+export interface ResolvedPagesOptions {
+  signInUrl: (returnTo: string) => string;
+  isAdmin: (req: Request, userId: string) => Promise<boolean>;
+  paths: { developerApps: string; connectedApps: string; scopeRequests: string; api: string };
+}
+
+export const DEFAULT_PAGE_PATHS = {
+  developerApps: '/settings/developers/apps',
+  connectedApps: '/settings/connected-apps',
+  scopeRequests: '/settings/admin/scope-requests',
+  api: '/oauth/api',
+} as const;
+
 export interface OAuthKitOptions {
   /** The authorization server's issuer URL, e.g. `https://example.com`. Required. */
   issuer: string;
@@ -130,6 +191,10 @@ export interface OAuthKitOptions {
    * 127.0.0.1, [::1]) in production mode, for a production build tried out locally. Default false.
    */
   dangerouslyAllowHttpLocalhost?: boolean;
+  /** How requireScope() checks tokens in this app. */
+  resourceServer?: ResourceServerSettings;
+  /** Developer, connected-apps and admin pages. Default: not mounted. */
+  pages?: PagesOptions;
 }
 
 export const DEFAULT_TTL = {
@@ -159,4 +224,6 @@ export interface ResolvedOptions {
   rateLimits: ResolvedRateLimits;
   onSecurityEvent: SecurityEventListener | undefined;
   logger: SecurityLogger;
+  resourceServer: ResourceServerSettings;
+  pages: ResolvedPagesOptions | undefined;
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_TTL,
   type OAuthKitOptions,
   type ResolvedOptions,
+  type ResourceServerSettings,
   type Secrets,
   type SigningAlgorithm,
   type StaticClient,
@@ -17,6 +18,7 @@ import {
 import { loadOrCreateDevSecrets } from './secrets.js';
 import { createDefaultLogger, silentLogger, type SecurityLogger } from '../security/logger.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
+import { resolvePagesOptions } from './validate-pages.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
@@ -36,6 +38,8 @@ const KNOWN_OPTIONS = [
   'onSecurityEvent',
   'logger',
   'dangerouslyAllowHttpLocalhost',
+  'resourceServer',
+  'pages',
 ];
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
 const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
@@ -178,6 +182,65 @@ function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
   }
 }
 
+const RESOURCE_SERVER_OPTIONS = [
+  'realm',
+  'tokenLocations',
+  'clockToleranceSeconds',
+  'wildcardScopes',
+  'whenFeedDown',
+];
+
+/** Validates requireScope() settings (shared by mountOAuth and mountResourceServer). */
+export function validateResourceServerSettings(
+  settings: ResourceServerSettings,
+  at: string,
+): ResourceServerSettings {
+  for (const key of Object.keys(settings)) {
+    if (!RESOURCE_SERVER_OPTIONS.includes(key)) {
+      throw new ConfigurationError(
+        `${at}.${key}`,
+        'is not a resource-server option.',
+        didYouMean(key, RESOURCE_SERVER_OPTIONS),
+      );
+    }
+  }
+  if (
+    settings.realm !== undefined &&
+    (typeof settings.realm !== 'string' || /["\\\r\n]/.test(settings.realm))
+  ) {
+    throw new ConfigurationError(
+      `${at}.realm`,
+      'must be a string without quotes, backslashes or line breaks.',
+    );
+  }
+  const locations = settings.tokenLocations ?? ['header'];
+  if (
+    !Array.isArray(locations) ||
+    locations.length === 0 ||
+    locations.some((l) => !['header', 'body', 'query'].includes(l))
+  ) {
+    throw new ConfigurationError(
+      `${at}.tokenLocations`,
+      "must list one or more of 'header', 'body', 'query'.",
+    );
+  }
+  const skew = settings.clockToleranceSeconds ?? 5;
+  if (!Number.isFinite(skew) || skew < 0 || skew > 300) {
+    throw new ConfigurationError(`${at}.clockToleranceSeconds`, 'must be between 0 and 300 seconds.');
+  }
+  const whenFeedDown = settings.whenFeedDown ?? 'check-store';
+  if (!['check-store', 'fail-closed'].includes(whenFeedDown)) {
+    throw new ConfigurationError(`${at}.whenFeedDown`, "must be 'check-store' or 'fail-closed'.");
+  }
+  return {
+    ...(settings.realm !== undefined ? { realm: settings.realm } : {}),
+    tokenLocations: locations,
+    clockToleranceSeconds: skew,
+    wildcardScopes: settings.wildcardScopes ?? true,
+    whenFeedDown,
+  };
+}
+
 export async function resolveOptions(
   options: OAuthKitOptions,
   warn: (message: string) => void = console.warn,
@@ -299,5 +362,7 @@ export async function resolveOptions(
     rateLimits: resolveRateLimits(options.rateLimits),
     onSecurityEvent: options.onSecurityEvent,
     logger,
+    resourceServer: validateResourceServerSettings(options.resourceServer ?? {}, 'resourceServer'),
+    pages: resolvePagesOptions(options.pages, accounts),
   };
 }

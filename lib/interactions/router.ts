@@ -24,6 +24,13 @@ export interface InteractionDeps {
   csrf: Csrf;
   limiters: RateLimiters;
   events: SecurityEvents;
+  /** Told about every approval, so the user's connected apps can list the grant. */
+  onConsent?(grant: {
+    grantId: string;
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+  }): Promise<void>;
 }
 
 /** Security headers for every kit page: no framing, no scripts, no referrer leaks. */
@@ -123,6 +130,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
       ...(await clientInfo(params.client_id)),
       groups: catalog.describe(requested.length ? requested : String(params.scope ?? '').split(' ')),
       userLabel: (account?.claims?.email as string | undefined) ?? account?.id,
+      redirectOrigin: URL.parse(String(params.redirect_uri))?.origin,
+      connectedAppsUrl: options.pages?.paths.connectedApps,
       action: `${INTERACTION_PATH}/${uid}/confirm`,
       csrfToken: csrf.token(uid),
     });
@@ -204,21 +213,13 @@ export function interactionRouter(deps: InteractionDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const savedGrantId = await grant.save();
+    const scopes = grant.getResourceScope(options.audience).split(' ').filter(Boolean);
     events.emit(
       'consent.granted',
-      {
-        accountId: session.accountId,
-        clientId,
-        grantId: savedGrantId,
-        scope: [
-          ...new Set([
-            ...Object.values(missing.missingResourceScopes ?? {}).flat(),
-            ...(missing.missingOIDCScope ?? []),
-          ]),
-        ].join(' '),
-      },
+      { accountId: session.accountId, clientId, grantId: savedGrantId, scope: scopes.join(' ') },
       clientIp(req),
     );
+    await deps.onConsent?.({ grantId: savedGrantId, accountId: session.accountId, clientId, scopes });
     await finish(req, res, { consent: grantId ? {} : { grantId: savedGrantId } }, true);
   });
 

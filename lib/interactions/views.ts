@@ -1,7 +1,9 @@
 /**
  * Template lookup in Doorkeeper's spirit: a template in the host's `views` directory replaces
  * the kit's template of the same name; everything else falls back to the kit's `views/`.
- * Templates are EJS and escape every value (`<%= %>`).
+ * Templates are EJS and escape every value (`<%= %>`). Partials are included by root path
+ * (`include('/_head')`) so that a host's copy of a partial wins too: EJS resolves a relative
+ * include next to the including file first, which would always pick the kit's.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +23,17 @@ function findKitViews(): string {
 
 export const KIT_VIEWS = findKitViews();
 
-export type ViewName = 'login' | 'consent' | 'error';
+export type ViewName =
+  | 'login'
+  | 'consent'
+  | 'error'
+  // The people's pages (lib/pages/).
+  | 'apps'
+  | 'app-new'
+  | 'app'
+  | 'connected-apps'
+  | 'scope-requests'
+  | 'page-error';
 
 export interface ViewRenderer {
   render(name: ViewName, locals: Record<string, unknown>): Promise<string>;
@@ -32,7 +44,7 @@ export function createViewRenderer(hostViews: string | undefined, cache: boolean
   return {
     async render(name, locals) {
       const file = roots.map((root) => join(root, `${name}.ejs`)).find((f) => existsSync(f))!;
-      return ejs.renderFile(file, locals, { views: roots, cache, async: false });
+      return ejs.renderFile(file, locals, { views: roots, root: roots, cache, async: false });
     },
   };
 }

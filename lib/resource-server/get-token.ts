@@ -1,28 +1,61 @@
-/** RFC 6750 §2.1: the bearer token from the Authorization header (the only place by default). */
+/**
+ * RFC 6750 §2: finds the bearer token. Only the Authorization header is read unless the host
+ * enables the form-body (§2.2) or query (§2.3) methods; more than one method is invalid_request.
+ */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { TokenLocation } from '../config/options.js';
 import { InvalidRequestError, UnauthorizedError } from '../errors/bearer-errors.js';
 
 /** b64token (RFC 6750 §2.1). */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const MAX_TOKEN_LENGTH = 8192;
 
-export function getBearerToken(headers: IncomingHttpHeaders, query?: unknown): string {
-  const header = headers.authorization;
-  const inQuery =
-    typeof query === 'object' && query !== null && 'access_token' in (query as Record<string, unknown>);
-  if (header === undefined) {
-    if (inQuery) throw new InvalidRequestError('Send the access token in the Authorization header.');
-    throw new UnauthorizedError();
+export interface TokenSources {
+  headers: IncomingHttpHeaders;
+  method?: string;
+  query?: unknown;
+  body?: unknown;
+}
+
+function param(container: unknown): unknown {
+  return typeof container === 'object' && container !== null
+    ? (container as Record<string, unknown>).access_token
+    : undefined;
+}
+
+function checked(token: unknown): string {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) {
+    throw new InvalidRequestError('The access token is malformed.');
   }
-  if (inQuery) throw new InvalidRequestError('More than one method was used to send the access token.');
+  return token;
+}
+
+function fromHeader(header: string): string {
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') {
     throw new InvalidRequestError('The Authorization header must use the Bearer scheme.');
   }
-  const token = header.slice(space + 1).trim();
-  if (space === -1 || token === '' || token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) {
-    throw new InvalidRequestError('The Authorization header is malformed.');
+  if (space === -1) throw new InvalidRequestError('The Authorization header is malformed.');
+  return checked(header.slice(space + 1).replace(/^ +| +$/g, ''));
+}
+
+export function getBearerToken(
+  { headers, method, query, body }: TokenSources,
+  locations: readonly TokenLocation[] = ['header'],
+): string {
+  const found: Array<[TokenLocation, unknown]> = [];
+  if (headers.authorization !== undefined) found.push(['header', headers.authorization]);
+  if (param(query) !== undefined) found.push(['query', param(query)]);
+  const formBody = /^application\/x-www-form-urlencoded\b/i.test(headers['content-type'] ?? '');
+  if (param(body) !== undefined && formBody && method !== 'GET') found.push(['body', param(body)]);
+
+  if (found.length === 0) throw new UnauthorizedError();
+  if (found.length > 1)
+    throw new InvalidRequestError('More than one method was used to send the access token.');
+  const [location, value] = found[0]!;
+  if (!locations.includes(location)) {
+    throw new InvalidRequestError('Send the access token in the Authorization header.');
   }
-  return token;
+  return location === 'header' ? fromHeader(String(value)) : checked(value);
 }

@@ -1,8 +1,11 @@
 /**
  * Express glue for resource servers: `requireScope('tasks:read')` verifies the bearer token
  * and checks its scopes, sets `req.auth`, and passes RFC 6750 errors to `next(err)`.
+ * It finds its verifier on the app: mountOAuth (in-process) or mountResourceServer
+ * (standalone) put one there.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { TokenLocation } from '../config/options.js';
 import { BearerError, InsufficientScopeError } from '../errors/bearer-errors.js';
 import { getBearerToken } from './get-token.js';
 import type { AuthInfo, TokenVerifier } from './verify.js';
@@ -17,36 +20,45 @@ declare global {
   }
 }
 
-/** What mountOAuth leaves on `app.locals` for requireScope to find. */
+/** What mountOAuth / mountResourceServer leave on `app.locals` for requireScope to find. */
 export interface ResourceServerContext {
   verify: TokenVerifier;
   realm: string | undefined;
+  tokenLocations: readonly TokenLocation[];
+  wildcardScopes: boolean;
 }
 
 export const RESOURCE_SERVER = Symbol.for('oauth-kit.resource-server');
 
+export function setResourceServer(locals: object, context: ResourceServerContext): void {
+  (locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
+}
+
 function contextOf(req: Request): ResourceServerContext {
   const context = (req.app.locals as Record<symbol, ResourceServerContext | undefined>)[RESOURCE_SERVER];
   if (!context) {
-    throw new Error('oauth-kit: requireScope() needs mountOAuth(app, options) to run on this app first.');
+    throw new Error(
+      'oauth-kit: requireScope() needs mountOAuth(app, …) or mountResourceServer(app, …) on this app first.',
+    );
   }
   return context;
 }
 
-/** Scopes held grant what they name; `prefix:*` grants every `prefix:…` scope. */
-export function holdsScope(held: ReadonlySet<string>, required: string): boolean {
+/** Scopes held grant what they name; with wildcards on, `prefix:*` grants every `prefix:…`. */
+export function holdsScope(held: ReadonlySet<string>, required: string, wildcards: boolean): boolean {
   if (held.has(required)) return true;
   const colon = required.indexOf(':');
-  return colon !== -1 && held.has(`${required.slice(0, colon)}:*`);
+  return wildcards && colon !== -1 && held.has(`${required.slice(0, colon)}:*`);
 }
 
-function middleware(required: string[], accept: (held: ReadonlySet<string>) => boolean): RequestHandler {
+type Accept = (held: ReadonlySet<string>, wildcards: boolean) => boolean;
+
+function middleware(required: string[], accept: Accept): RequestHandler {
   return async function requireScopeMiddleware(req: Request, _res: Response, next: NextFunction) {
     const context = contextOf(req);
     try {
-      const token = getBearerToken(req.headers, req.query);
-      const auth = await context.verify(token);
-      if (!accept(new Set(auth.scopes))) throw new InsufficientScopeError(required);
+      const auth = await context.verify(getBearerToken(req, context.tokenLocations));
+      if (!accept(new Set(auth.scopes), context.wildcardScopes)) throw new InsufficientScopeError(required);
       req.auth = auth;
       next();
     } catch (error) {
@@ -58,10 +70,11 @@ function middleware(required: string[], accept: (held: ReadonlySet<string>) => b
 
 /** Every named scope is required. With none, any valid access token passes. */
 export function requireScope(...scopes: string[]): RequestHandler {
-  return middleware(scopes, (held) => scopes.every((s) => holdsScope(held, s)));
+  return middleware(scopes, (held, w) => scopes.every((s) => holdsScope(held, s, w)));
 }
 
 /** At least one of the named scopes is required. */
 requireScope.any = function requireAnyScope(...scopes: string[]): RequestHandler {
-  return middleware(scopes, (held) => scopes.some((s) => holdsScope(held, s)));
+  if (scopes.length === 0) throw new Error('oauth-kit: requireScope.any() needs at least one scope.');
+  return middleware(scopes, (held, w) => scopes.some((s) => holdsScope(held, s, w)));
 };

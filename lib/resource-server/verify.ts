@@ -1,8 +1,11 @@
 /**
- * Framework-free access-token verification: signature, `typ: at+jwt`, issuer, audience, time,
- * and that the token's grant has not been revoked.
+ * Framework-free access-token verification: signature (allow-listed asymmetric algorithms),
+ * `typ: at+jwt`, issuer, audience, time, and that the token's grant has not been revoked.
+ * Tokens it cannot verify locally (opaque, or another issuer's) go to RFC 7662 introspection
+ * when the host configured it.
  */
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ConfigurationError } from '../errors/configuration-error.js';
 import { InvalidTokenError, TokenStoreUnavailableError } from '../errors/bearer-errors.js';
 
 export interface AuthInfo {
@@ -20,23 +23,62 @@ export interface AuthInfo {
   expiresAt: number;
 }
 
+/** Asymmetric JWS algorithms only: never `none`, never HS* (a public key must not verify MACs). */
+export const ALLOWED_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+];
+
 export interface VerifierOptions {
   issuer: string;
   audience: string;
   keys: JWTVerifyGetKey;
   algorithms: string[];
   clockToleranceSeconds?: number;
-  /** Resolves false when the grant was revoked; rejects when the store is unreachable. */
+  /** Resolves false when the grant was revoked; rejects when that cannot be known. */
   isGrantActive(grantId: string): Promise<boolean>;
+  /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
+  introspect?: (token: string) => Promise<AuthInfo>;
+  /** Resolves false when the client was disabled or deleted; rejects when the store is unreachable. */
+  isClientActive?(clientId: string): Promise<boolean>;
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthInfo>;
 
+function isForeign(token: string, issuer: string): boolean {
+  if (token.split('.').length !== 3) return true;
+  try {
+    return decodeJwt(token).iss !== issuer;
+  } catch {
+    return true;
+  }
+}
+
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const { issuer, audience, keys, algorithms, isGrantActive } = options;
+  const { issuer, audience, keys, isGrantActive, isClientActive, introspect } = options;
+  const algorithms = options.algorithms;
+  for (const alg of algorithms) {
+    if (!ALLOWED_ALGORITHMS.includes(alg)) {
+      throw new ConfigurationError(
+        'algorithms',
+        `"${alg}" is not allowed.`,
+        `Use one of ${ALLOWED_ALGORITHMS.join(', ')}.`,
+      );
+    }
+  }
   const clockTolerance = options.clockToleranceSeconds ?? 5;
 
   return async function verifyAccessToken(token) {
+    if (introspect && isForeign(token, issuer)) return introspect(token);
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, keys, {
@@ -55,19 +97,24 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (
       typeof clientId !== 'string' ||
       typeof claims.sub !== 'string' ||
-      (grantId !== undefined && typeof grantId !== 'string')
+      (grantId !== undefined && typeof grantId !== 'string') ||
+      (claims.scope !== undefined && typeof claims.scope !== 'string')
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
-    if (grantId !== undefined) {
-      let active: boolean;
-      try {
-        active = await isGrantActive(grantId);
-      } catch {
-        throw new TokenStoreUnavailableError();
-      }
-      if (!active) throw new InvalidTokenError('The access token has been revoked.');
+    // Client credentials tokens name no grant: only the client check applies to them.
+    let grantActive: boolean;
+    let clientActive: boolean;
+    try {
+      [grantActive, clientActive] = await Promise.all([
+        grantId === undefined ? true : isGrantActive(grantId),
+        isClientActive ? isClientActive(clientId) : true,
+      ]);
+    } catch {
+      throw new TokenStoreUnavailableError();
     }
+    if (!grantActive) throw new InvalidTokenError('The access token has been revoked.');
+    if (!clientActive) throw new InvalidTokenError('The application of this access token is disabled.');
     return {
       sub: claims.sub,
       clientId,

@@ -41,7 +41,8 @@ export function createScopeCatalog(definitions: ScopeDefinition[]): ScopeCatalog
     },
     describe(requested) {
       const groups = new Map<string, ScopeGroup>();
-      for (const name of requested) {
+      // oidc-provider reports a catalog scope both as an OIDC scope and as a resource scope.
+      for (const name of new Set(requested)) {
         const def = byName.get(name);
         if (!def) continue;
         const resource = name.includes(':') ? name.slice(0, name.indexOf(':')) : name;

@@ -42,10 +42,13 @@ export interface SecurityEventDetails {
   'consent.denied': { accountId?: string; clientId: string };
   /** A rate limit refused a request. */
   'rate_limit.exceeded': { limit: string; retryAfterSeconds: number; clientId?: string };
-  /** Emitted by the app registry through `kit.securityEvents.emit`. */
+  /** A developer registered an app (`kit.apps`, the developer pages or their JSON API). */
   'app.created': { clientId: string; ownerId?: string };
   'app.disabled': { clientId: string; ownerId?: string };
+  'app.enabled': { clientId: string; ownerId?: string };
   'app.secret_rotated': { clientId: string; ownerId?: string };
+  /** The app and every grant users gave it are gone. */
+  'app.deleted': { clientId: string; ownerId?: string };
 }
 
 export type GrantRevocationReason =

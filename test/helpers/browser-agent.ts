@@ -6,6 +6,11 @@ export class BrowserAgent {
   private readonly cookies = new Map<string, string>();
   constructor(private readonly origin: string) {}
 
+  /** Values of the cookies the agent holds (session and interaction ids among them). */
+  get cookieValues(): string[] {
+    return [...this.cookies.values()];
+  }
+
   private remember(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');

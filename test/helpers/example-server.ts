@@ -20,6 +20,8 @@ import type { SecurityEvent } from '../../lib/security/events.js';
 
 export interface RunningExample {
   issuer: string;
+  /** Where this instance listens (differs from `issuer` when instances share one). */
+  url: string;
   port: number;
   kit: OAuthKit;
   server: Server;
@@ -36,19 +38,15 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  security?: ExampleAppOptions['security'];
-  production?: boolean;
-  issuer?: string;
-  trustProxy?: boolean;
-  sessionSecret?: string;
-}
-
 /** Shorter strings could match ordinary words in a log line. */
 const MIN_CREDENTIAL_LENGTH = 8;
 const CREDENTIAL_FIELDS = ['access_token', 'refresh_token', 'id_token', 'code', 'client_secret'];
 
-export async function startExampleApp(options: StartOptions = {}): Promise<RunningExample> {
+/**
+ * Options go to createExampleApp. A `store` stays owned by the caller; instances that act as
+ * one server share `issuer` and `devSecretsFile`.
+ */
+export async function startExampleApp(options: Partial<ExampleAppOptions> = {}): Promise<RunningExample> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -64,13 +62,11 @@ export async function startExampleApp(options: StartOptions = {}): Promise<Runni
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
 
   const { app, kit } = await createExampleApp({
+    ...options,
     port,
-    // Each test server gets its own throwaway development secrets.
-    devSecretsFile: join(mkdtempSync(join(tmpdir(), 'oauth-kit-test-')), 'dev-secrets.json'),
-    ...(options.production !== undefined ? { production: options.production } : {}),
-    ...(options.issuer ? { issuer: options.issuer } : {}),
-    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-    ...(options.sessionSecret ? { sessionSecret: options.sessionSecret } : {}),
+    // Each test server gets its own throwaway development secrets unless told to share.
+    devSecretsFile:
+      options.devSecretsFile ?? join(mkdtempSync(join(tmpdir(), 'oauth-kit-test-')), 'dev-secrets.json'),
     security: {
       logger,
       onSecurityEvent: (event) => void events.push(event),
@@ -99,6 +95,7 @@ export async function startExampleApp(options: StartOptions = {}): Promise<Runni
 
   return {
     issuer: options.issuer ?? `http://localhost:${port}`,
+    url: `http://localhost:${port}`,
     port,
     kit,
     server,

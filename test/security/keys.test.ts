@@ -22,14 +22,15 @@ import {
   type OAuthKitOptions,
   type Secrets,
 } from '../../lib/index.js';
-import { startExampleApp, type StartOptions } from '../helpers/example-server.js';
+import type { ExampleAppOptions } from '../../example-app/app.js';
+import { startExampleApp } from '../helpers/example-server.js';
 import { callApi, tokenRequest } from '../helpers/oauth-client.js';
 
 /** Every server of a rotation is "the same deployment": one issuer, restarted with new keys. */
 const ISSUER = 'http://auth.example.test';
 
 async function withServer<T>(
-  options: StartOptions,
+  options: Partial<ExampleAppOptions>,
   run: (base: string, jwksKids: string[]) => Promise<T>,
 ): Promise<T> {
   const server = await startExampleApp({ issuer: ISSUER, ...options });

@@ -1,0 +1,137 @@
+/** What every people's page shares: the signed-in user, CSRF checks, rendering and errors. */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express from 'express';
+import type { ResolvedPagesOptions } from '../config/options.js';
+import type { ViewName, ViewRenderer } from '../interactions/views.js';
+import type { Authorizations } from '../registry/authorizations.js';
+import { RegistryError } from '../registry/errors.js';
+import type { AppRegistry } from '../registry/registry.js';
+import type { ScopeCatalog } from '../scopes/catalog.js';
+import type { Guard, PageUser } from './guard.js';
+
+export interface PageDeps {
+  pages: ResolvedPagesOptions;
+  views: ViewRenderer;
+  guard: Guard;
+  registry: AppRegistry;
+  authorizations: Authorizations;
+  catalog: ScopeCatalog;
+  /** Restricted scopes of the catalog, with their descriptions. */
+  restrictedScopes: ReadonlyArray<{ name: string; description: string }>;
+}
+
+/** Parses the kit's small forms; the limits keep a page from being fed megabytes. */
+export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 30 });
+
+const MAX_FIELD = 20_000;
+
+/** A form field as a string ('' when absent, repeated or too long). */
+export function field(req: Request, name: string): string {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && value.length <= MAX_FIELD ? value : '';
+}
+
+/** Messages shown after a redirect (`?done=...`): fixed texts, never reflected input. */
+const NOTICES: Record<string, string> = {
+  updated: 'Changes saved.',
+  disabled: 'App disabled. Its tokens stopped working and no new ones are issued.',
+  enabled: 'App enabled.',
+  deleted: 'App deleted. Every authorization users gave it was revoked.',
+  requested: 'Request sent. An administrator will review it.',
+  revoked: 'Access revoked. The app can no longer use your account.',
+  approved: 'Scope approved.',
+  rejected: 'Request rejected.',
+};
+
+export function notice(req: Request): string | undefined {
+  const done = req.query.done;
+  return typeof done === 'string' ? NOTICES[done] : undefined;
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/** Dates on pages: "23 Nov 2026, 09:15 UTC". */
+export function formatDate(iso: string | number | undefined): string {
+  if (iso === undefined) return '';
+  const date = typeof iso === 'number' ? new Date(iso * 1000) : new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : `${dateFormat.format(date)} UTC`;
+}
+
+export function userOf(res: Response): PageUser {
+  return res.locals.oauthKitUser as PageUser;
+}
+
+/**
+ * Page routes: a signed-in user (or a redirect to sign-in), `no-store`, and for form posts a
+ * valid CSRF token (or 403).
+ */
+export function signedIn(deps: PageDeps): RequestHandler {
+  return async function requireSignedInUser(req: Request, res: Response, next: NextFunction) {
+    res.set('Cache-Control', 'no-store');
+    const user = await deps.guard.user(req);
+    if (!user) return deps.guard.redirectToSignIn(req, res);
+    res.locals.oauthKitUser = user;
+    if (req.method === 'POST' && !deps.guard.verifyCsrf(req, user, field(req, 'csrf_token'))) {
+      return renderPage(deps, req, res, 'page-error', {
+        status: 403,
+        title: 'Form expired',
+        description: 'The form could not be verified. Go back, reload the page and try again.',
+      });
+    }
+    next();
+  };
+}
+
+export async function renderPage(
+  deps: PageDeps,
+  req: Request,
+  res: Response,
+  view: ViewName,
+  locals: Record<string, unknown> & { status?: number },
+): Promise<void> {
+  const user = userOf(res);
+  const { status = 200, ...rest } = locals;
+  const html = await deps.views.render(view, {
+    errors: {},
+    notice: undefined,
+    ...rest,
+    paths: deps.pages.paths,
+    user,
+    csrfToken: deps.guard.csrfToken(req, res, user),
+    formatDate,
+  });
+  res.status(status).type('html').send(html);
+}
+
+/** Errors on page routes end on a page, never a stack trace. */
+export function pageErrors(deps: PageDeps) {
+  return async function pageErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction) {
+    if (res.headersSent) return next(err);
+    const user = userOf(res);
+    const known = err as { status?: number; expose?: boolean };
+    let status = 500;
+    let title = 'Something went wrong';
+    let description = 'Something went wrong on our side. Please try again.';
+    if (err instanceof RegistryError) {
+      status = err.status;
+      title = err.code === 'not_found' ? 'Not found' : 'Request refused';
+      description = err.description;
+    } else if (known.expose === true && typeof known.status === 'number' && known.status < 500) {
+      // body-parser's errors (too large, malformed): the request, not the server, is at fault.
+      status = known.status;
+      title = 'Request refused';
+      description = 'The form could not be read. Go back and try again.';
+    } else {
+      console.error('oauth-kit: page failed', (err as Error)?.name);
+    }
+    if (!user) {
+      res.status(status).type('text').send(description);
+      return;
+    }
+    await renderPage(deps, req, res, 'page-error', { status, title, description });
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Settings → Developers → OAuth Apps: list, register ("New OAuth App"), view and edit, rotate
+ * the secret, disable/enable, request a restricted scope, delete. Credentials are shown once,
+ * on the response to the form that created them (no redirect: the secret is stored nowhere).
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { RegistryError } from '../registry/errors.js';
+import { MAX_SECRET_OVERLAP_SECONDS, type RegisteredApp } from '../registry/registry.js';
+import { field, formBody, notice, renderPage, signedIn, userOf, type PageDeps } from './common.js';
+
+/** Choices offered for a rotation overlap (seconds). */
+export const OVERLAP_CHOICES = [
+  { seconds: 0, label: 'Immediately' },
+  { seconds: 60 * 60, label: 'After 1 hour' },
+  { seconds: 24 * 60 * 60, label: 'After 24 hours' },
+  { seconds: MAX_SECRET_OVERLAP_SECONDS, label: 'After 7 days' },
+] as const;
+
+type Action = 'update' | 'rotate_secret' | 'disable' | 'enable' | 'delete' | 'request_scope';
+const ACTIONS = new Set<string>(['update', 'rotate_secret', 'disable', 'enable', 'delete', 'request_scope']);
+
+export function developerPages(deps: PageDeps): Router {
+  const { registry, catalog, restrictedScopes } = deps;
+  const base = deps.pages.paths.developerApps;
+  const router = express.Router();
+  const guard = signedIn(deps);
+
+  function appLocals(app: RegisteredApp) {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      app,
+      allowedScopes: catalog.describe(catalog.allowedFor({ ...(app.scopes ? { scopes: app.scopes } : {}) })),
+      restrictedScopes,
+      requestable: restrictedScopes.filter(
+        (s) =>
+          !app.approvedRestrictedScopes.includes(s.name) && !app.requestedRestrictedScopes.includes(s.name),
+      ),
+      previousSecretExpiresAt: app.secrets.find((s) => s.exp !== undefined && s.exp > now)?.exp,
+      overlapChoices: OVERLAP_CHOICES,
+      action: `${base}/${encodeURIComponent(app.clientId)}`,
+      listUrl: base,
+      credentials: undefined,
+      form: undefined,
+    };
+  }
+
+  function formValues(req: Request) {
+    return {
+      name: field(req, 'name'),
+      homepage_url: field(req, 'homepage_url'),
+      redirect_uris: field(req, 'redirect_uris'),
+      description: field(req, 'description'),
+      client_type: field(req, 'client_type') === 'public' ? 'public' : 'confidential',
+      test_mode: field(req, 'test_mode') !== '',
+    };
+  }
+
+  router.get(base, guard, async (req, res) => {
+    const apps = await registry.listByOwner(userOf(res).id);
+    await renderPage(deps, req, res, 'apps', { apps, newUrl: `${base}/new`, base, notice: notice(req) });
+  });
+
+  router.get(`${base}/new`, guard, async (req, res) => {
+    await renderPage(deps, req, res, 'app-new', {
+      action: `${base}/new`,
+      listUrl: base,
+      form: {
+        name: '',
+        homepage_url: '',
+        redirect_uris: '',
+        description: '',
+        client_type: 'confidential',
+        test_mode: false,
+      },
+    });
+  });
+
+  router.post(`${base}/new`, formBody, guard, async (req, res) => {
+    const form = formValues(req);
+    try {
+      const { app, clientSecret } = await registry.create(userOf(res).id, {
+        name: form.name,
+        homepageUrl: form.homepage_url,
+        redirectUris: form.redirect_uris,
+        description: form.description,
+        type: form.client_type as 'confidential' | 'public',
+        testMode: form.test_mode,
+      });
+      await renderPage(deps, req, res, 'app', {
+        ...appLocals(app),
+        status: 201,
+        credentials: { clientId: app.clientId, clientSecret },
+      });
+    } catch (error) {
+      if (!(error instanceof RegistryError) || error.status !== 400) throw error;
+      await renderPage(deps, req, res, 'app-new', {
+        status: 400,
+        action: `${base}/new`,
+        listUrl: base,
+        form,
+        error: error.description,
+        errors: error.fields,
+      });
+    }
+  });
+
+  router.get(`${base}/:clientId`, guard, async (req, res) => {
+    const app = await registry.getOwned(userOf(res).id, String(req.params.clientId));
+    await renderPage(deps, req, res, 'app', { ...appLocals(app), notice: notice(req) });
+  });
+
+  router.post(`${base}/:clientId`, formBody, guard, async (req: Request, res: Response) => {
+    const owner = userOf(res).id;
+    const clientId = String(req.params.clientId);
+    const action = field(req, 'action');
+    if (!ACTIONS.has(action)) throw new RegistryError('invalid_request', 'Unknown action.');
+    const done = (what: string) => res.redirect(303, `${base}/${encodeURIComponent(clientId)}?done=${what}`);
+
+    switch (action as Action) {
+      case 'update': {
+        const form = formValues(req);
+        try {
+          await registry.update(owner, clientId, {
+            name: form.name,
+            homepageUrl: form.homepage_url,
+            redirectUris: form.redirect_uris,
+            description: form.description,
+          });
+        } catch (error) {
+          if (!(error instanceof RegistryError) || error.status !== 400) throw error;
+          const app = await registry.getOwned(owner, clientId);
+          return renderPage(deps, req, res, 'app', {
+            ...appLocals(app),
+            status: 400,
+            form,
+            error: error.description,
+            errors: error.fields,
+          });
+        }
+        return done('updated');
+      }
+      case 'rotate_secret': {
+        const overlap = Number(field(req, 'overlap') || '0');
+        const { app, clientSecret } = await registry.rotateSecret(owner, clientId, overlap);
+        return renderPage(deps, req, res, 'app', {
+          ...appLocals(app),
+          credentials: { clientId: app.clientId, clientSecret, rotated: true },
+        });
+      }
+      case 'disable':
+      case 'enable':
+        await registry.setEnabled(owner, clientId, action === 'enable');
+        return done(action === 'enable' ? 'enabled' : 'disabled');
+      case 'request_scope':
+        await registry.requestScope(owner, clientId, field(req, 'scope'));
+        return done('requested');
+      case 'delete':
+        await registry.delete(owner, clientId);
+        return res.redirect(303, `${base}?done=deleted`);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,96 @@
+/**
+ * Who is looking at a people's page, and whether their form is genuine.
+ *
+ * The user is the host's signed-in user (`accounts.currentUserId`); without one, pages send the
+ * visitor to the host's sign-in page and the API answers 401. Forms carry a CSRF token from the
+ * kit's `createCsrf`, bound to the user and to a random per-browser cookie, so a token lifted
+ * from one browser does not work in another, and a cross-site page cannot compute one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { AccountHooks, ResolvedPagesOptions } from '../config/options.js';
+import type { Csrf } from '../interactions/csrf.js';
+
+const BROWSER_COOKIE = 'oauth_kit_pages';
+
+export interface PageUser {
+  id: string;
+  /** Email or id, for "Signed in as". */
+  label: string;
+  isAdmin: boolean;
+}
+
+export interface Guard {
+  /** The signed-in user, or `undefined`. */
+  user(req: Request): Promise<PageUser | undefined>;
+  /** How another user is shown (their email when the host knows one), e.g. an app's owner. */
+  label(userId: string): Promise<string>;
+  /** Redirects to the host's sign-in page, to come back to this page. */
+  redirectToSignIn(req: Request, res: Response): void;
+  /** A CSRF token for this user in this browser (sets the browser cookie when missing). */
+  csrfToken(req: Request, res: Response, user: PageUser): string;
+  verifyCsrf(req: Request, user: PageUser, candidate: unknown): boolean;
+}
+
+function browserId(req: Request): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === BROWSER_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return /^[A-Za-z0-9_-]{22,64}$/.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+export function createGuard(
+  accounts: AccountHooks,
+  pages: ResolvedPagesOptions,
+  csrf: Csrf,
+  production: boolean,
+): Guard {
+  const binding = (userId: string, browser: string) => `pages\0${userId}\0${browser}`;
+  const labelOf = (id: string, claims: Record<string, unknown> | undefined) =>
+    typeof claims?.email === 'string' ? claims.email : id;
+  return {
+    async label(userId) {
+      return labelOf(userId, (await accounts.find(userId))?.claims);
+    },
+
+    async user(req) {
+      const id = await accounts.currentUserId?.(req);
+      if (typeof id !== 'string' || id === '') return undefined;
+      const account = await accounts.find(id);
+      if (!account) return undefined;
+      return {
+        id,
+        label: labelOf(id, account.claims),
+        isAdmin: await pages.isAdmin(req, id),
+      };
+    },
+
+    redirectToSignIn(req, res) {
+      // originalUrl is this request's own path: a same-origin return address by construction.
+      res.redirect(303, pages.signInUrl(req.originalUrl));
+    },
+
+    csrfToken(req, res, user) {
+      let browser = browserId(req);
+      if (!browser) {
+        browser = randomBytes(18).toString('base64url');
+        res.cookie(BROWSER_COOKIE, browser, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: production,
+          path: '/',
+        });
+      }
+      return csrf.token(binding(user.id, browser));
+    },
+
+    verifyCsrf(req, user, candidate) {
+      const browser = browserId(req);
+      return browser !== undefined && csrf.verify(binding(user.id, browser), candidate);
+    },
+  };
+}

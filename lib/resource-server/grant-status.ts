@@ -1,0 +1,102 @@
+/**
+ * Is this token's grant still alive — without a store round trip per request.
+ *
+ * Each process remembers grants it has seen alive and forgets one the moment the revocation
+ * feed announces it (Redis pub/sub, or an in-process event for the memory store). A grant not
+ * yet remembered is checked against the store once. While the feed is down nothing is
+ * remembered (a revocation could be missed), so every request checks the store, or is refused
+ * when `whenFeedDown` is 'fail-closed'. Revoked grants stay refused until tokens issued before
+ * the revocation would have expired anyway.
+ */
+import type { RevocationFeed } from '../../adapters/contract.js';
+
+/** Feed messages about clients (disabled, enabled, deleted) carry this prefix; grant ids never contain ':'. */
+export const CLIENT_MESSAGE_PREFIX = 'client:';
+
+export interface GrantStatusOptions {
+  feed: RevocationFeed;
+  /** Authoritative check against the store; rejects when the store is unreachable. */
+  isGrantActive(grantId: string): Promise<boolean>;
+  /**
+   * What the cache tracks. 'grant' (default): revocation is final, ids are grant ids.
+   * 'client': an app can be disabled and enabled again, so a feed message only drops what is
+   * remembered and the next request asks the store.
+   */
+  subject?: 'grant' | 'client';
+  /** Longest access-token lifetime (s): how long a revocation must be remembered. */
+  maxTokenLifetimeSeconds: number;
+  whenFeedDown?: 'check-store' | 'fail-closed';
+  /** Bound on remembered grants (oldest are forgotten first, then re-checked). */
+  maxEntries?: number;
+}
+
+export interface GrantStatus {
+  isActive(grantId: string): Promise<boolean>;
+  close(): void;
+}
+
+export class FeedDownError extends Error {
+  constructor() {
+    super('revocation feed is down');
+  }
+}
+
+export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
+  const maxEntries = options.maxEntries ?? 100_000;
+  const rememberMs = options.maxTokenLifetimeSeconds * 1000;
+  /** grantId → epoch ms until which the "alive" answer may be reused */
+  const alive = new Map<string, number>();
+  /** grantId → epoch ms until which its tokens must be refused */
+  const revoked = new Map<string, number>();
+  let feedUp = false;
+  /** Bumped on every revocation and feed change so in-flight store checks cannot re-add stale answers. */
+  let generation = 0;
+
+  function bounded(map: Map<string, number>, key: string, until: number) {
+    if (map.size >= maxEntries) map.delete(map.keys().next().value!);
+    map.set(key, until);
+  }
+
+  const clients = options.subject === 'client';
+  const unsubscribe = options.feed.subscribe(
+    (message) => {
+      const isClientMessage = message.startsWith(CLIENT_MESSAGE_PREFIX);
+      if (isClientMessage !== clients) return;
+      const id = clients ? message.slice(CLIENT_MESSAGE_PREFIX.length) : message;
+      generation += 1;
+      alive.delete(id);
+      if (clients) revoked.delete(id);
+      else bounded(revoked, id, Date.now() + rememberMs);
+    },
+    (connected) => {
+      generation += 1;
+      feedUp = connected;
+      // Revocations published while we were not listening were missed: forget every answer.
+      alive.clear();
+    },
+  );
+
+  return {
+    async isActive(grantId) {
+      const now = Date.now();
+      const refusedUntil = revoked.get(grantId);
+      if (refusedUntil !== undefined) {
+        if (refusedUntil > now) return false;
+        revoked.delete(grantId);
+      }
+      if (feedUp) {
+        const until = alive.get(grantId);
+        if (until !== undefined && until > now) return true;
+      } else if (options.whenFeedDown === 'fail-closed') {
+        throw new FeedDownError();
+      }
+      const seen = generation;
+      const active = await options.isGrantActive(grantId);
+      if (!active)
+        bounded(revoked, grantId, now + rememberMs); // grants never come back
+      else if (feedUp && seen === generation) bounded(alive, grantId, now + rememberMs);
+      return active;
+    },
+    close: unsubscribe,
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * `mountResourceServer(app, options)`: requireScope() for an Express service that did not mount
+ * the kit. Given the issuer URL it fetches discovery and the JWKS (cached; refetched on an
+ * unknown `kid` after a cool-down, so key rotation needs no restart). Given the kit's store it
+ * learns revocations through the store's feed (Redis pub/sub) and checks grants there.
+ */
+import type { Express } from 'express';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import * as oauth from 'oauth4webapi';
+import type { OAuthStore } from '../../adapters/contract.js';
+import type { ResourceServerSettings } from '../config/options.js';
+import { validateResourceServerSettings } from '../config/validate.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { createGrantStatus } from './grant-status.js';
+import { createIntrospector, type IntrospectionSettings } from './introspect.js';
+import { setResourceServer } from './require-scope.js';
+import { createTokenVerifier, type TokenVerifier } from './verify.js';
+
+export interface ResourceServerOptions extends ResourceServerSettings {
+  /** The authorization server's issuer URL. Required. */
+  issuer: string;
+  /** Expected `aud`. Default: `${issuer}/api` (the kit's default audience). */
+  audience?: string;
+  /** Static public keys instead of discovery (tests: the `testing` entry's JWKS). */
+  jwks?: JSONWebKeySet;
+  /** Accepted algorithms. Default: ES256, EdDSA, RS256, PS256. */
+  algorithms?: string[];
+  /** The kit's store: revocations arrive through its feed; grants are checked there. */
+  store?: OAuthStore;
+  /** Introspect tokens that are not the issuer's JWTs (opaque or foreign) at the issuer. */
+  introspection?: IntrospectionSettings;
+  /** Least time between two JWKS fetches triggered by unknown `kid`s (s). Default 30. */
+  jwksCooldownSeconds?: number;
+  /** Longest access-token lifetime at the issuer (s): how long revocations are remembered. Default 3600. */
+  maxTokenLifetimeSeconds?: number;
+}
+
+export interface ResourceServer {
+  verifyAccessToken: TokenVerifier;
+  close(): void;
+}
+
+export async function mountResourceServer(
+  app: Express,
+  options: ResourceServerOptions,
+): Promise<ResourceServer> {
+  const {
+    issuer: issuerOption,
+    audience,
+    jwks,
+    algorithms,
+    store,
+    introspection,
+    maxTokenLifetimeSeconds,
+    jwksCooldownSeconds,
+    ...rest
+  } = options;
+  let issuer: URL;
+  try {
+    issuer = new URL(issuerOption);
+  } catch {
+    throw new ConfigurationError('issuer', `"${String(issuerOption)}" is not a URL.`);
+  }
+  const settings = validateResourceServerSettings(rest, 'options');
+  if (!store && !jwks) {
+    throw new ConfigurationError(
+      'store',
+      'is required: without it revoked grants could not be refused.',
+      "Pass the kit's store (e.g. the same createRedisStore settings as the authorization server).",
+    );
+  }
+  const allowHttp = issuer.protocol === 'http:';
+
+  let metadata: oauth.AuthorizationServer | undefined;
+  if (!jwks || introspection) {
+    metadata = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: allowHttp }),
+    );
+  }
+  let keys: JWTVerifyGetKey;
+  if (jwks) keys = createLocalJWKSet(jwks);
+  else if (metadata?.jwks_uri) {
+    keys = createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      cooldownDuration: (jwksCooldownSeconds ?? 30) * 1000,
+      cacheMaxAge: 10 * 60_000,
+    });
+  } else throw new ConfigurationError('issuer', 'publishes no jwks_uri.', 'Pass `jwks` instead.');
+
+  const introspect =
+    introspection && metadata?.introspection_endpoint
+      ? createIntrospector(metadata, { allowHttp, ...introspection })
+      : undefined;
+
+  const grantStatus = store
+    ? createGrantStatus({
+        feed: store.revocations,
+        isGrantActive: async (grantId) => {
+          const grant = await new store.Adapter('Grant').find(grantId);
+          return grant !== undefined && (typeof grant.exp !== 'number' || grant.exp * 1000 > Date.now());
+        },
+        maxTokenLifetimeSeconds: maxTokenLifetimeSeconds ?? 3600,
+        whenFeedDown: settings.whenFeedDown ?? 'check-store',
+      })
+    : undefined;
+
+  const verifyAccessToken = createTokenVerifier({
+    issuer: issuer.href.replace(/\/$/, ''),
+    audience: audience ?? `${issuer.href.replace(/\/$/, '')}/api`,
+    keys,
+    algorithms: algorithms ?? ['ES256', 'EdDSA', 'RS256', 'PS256'],
+    clockToleranceSeconds: settings.clockToleranceSeconds ?? 5,
+    async isGrantActive(grantId) {
+      // Without a store (static test keys only) a token naming a grant cannot be checked: refuse.
+      return grantStatus ? grantStatus.isActive(grantId) : false;
+    },
+    ...(introspect ? { introspect } : {}),
+  });
+
+  setResourceServer(app.locals, {
+    verify: verifyAccessToken,
+    realm: settings.realm,
+    tokenLocations: settings.tokenLocations ?? ['header'],
+    wildcardScopes: settings.wildcardScopes ?? true,
+  });
+  return { verifyAccessToken, close: () => grantStatus?.close() };
+}

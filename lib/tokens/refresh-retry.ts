@@ -1,0 +1,55 @@
+/**
+ * The optional refresh retry window (the store's `refreshRetryWindowSeconds`). A client that
+ * lost the response to a refresh, or two tabs refreshing at once, present the same refresh
+ * token twice. The store decides atomically, in `consume`, whether the second use falls within
+ * the window; if it does, this answers it with the very pair the first use returned (saved
+ * encrypted under the presented token) instead of revoking the grant or minting a second pair.
+ * The retry still passes client authentication and every other check of the token endpoint.
+ */
+import type Provider from 'oidc-provider';
+import { RefreshRetryWithinWindow, type RefreshRetryCache } from '../../adapters/contract.js';
+
+/** How long a retry waits for the first request, still in flight, to save its response. */
+const WAIT_FOR_FIRST_MS = 3000;
+const POLL_MS = 25;
+
+async function firstResponse(cache: RefreshRetryCache, refreshToken: string, grantId: string) {
+  const deadline = Date.now() + WAIT_FOR_FIRST_MS;
+  for (;;) {
+    const saved = await cache.load(refreshToken, grantId);
+    if (saved || Date.now() >= deadline) return saved;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+export function installRefreshRetry(provider: Provider, cache: RefreshRetryCache): void {
+  provider.on('grant.error', (ctx, error) => {
+    if (error instanceof RefreshRetryWithinWindow && error.grantId) {
+      ctx.state.refreshRetryGrantId = error.grantId;
+    }
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    const params = ctx.oidc?.params;
+    if (ctx.oidc?.route !== 'token' || params?.grant_type !== 'refresh_token') return;
+    const presented = params.refresh_token;
+    if (typeof presented !== 'string') return;
+
+    const retryOf: unknown = ctx.state.refreshRetryGrantId;
+    if (typeof retryOf === 'string') {
+      // Not found (the first request failed after rotating): stays invalid_grant, grant kept.
+      const saved = await firstResponse(cache, presented, retryOf);
+      if (saved) {
+        ctx.status = 200;
+        ctx.body = saved;
+      }
+      return;
+    }
+    const rotated = ctx.oidc.entities.RotatedRefreshToken;
+    const body: unknown = ctx.body;
+    if (ctx.status === 200 && rotated?.grantId && body && typeof body === 'object') {
+      // The pair is already issued: if saving fails, the client still gets it (no retry help).
+      await cache.save(presented, rotated.grantId, body as Record<string, unknown>).catch(() => {});
+    }
+  });
+}

@@ -1,0 +1,143 @@
+/** What the Redis store adds to the shared contract, on a real redis-server. */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError, type OAuthStore } from '../../adapters/contract.js';
+import { createRedisStore } from '../../adapters/redis.js';
+import { RedisServer, startRedisSentinel } from '../helpers/redis-server.js';
+
+const newId = () => randomBytes(32).toString('base64url');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let redis: RedisServer;
+let client: Redis;
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  client = redis.client();
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.dispose();
+});
+
+function freshStore(options: { commandTimeoutMs?: number } = {}): { store: OAuthStore; prefix: string } {
+  const prefix = `t${randomBytes(4).toString('hex')}:`;
+  return { store: createRedisStore({ client, prefix, ...options }), prefix };
+}
+
+async function keysOf(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+test('every key of a token lives exactly as long as oidc-provider says', async () => {
+  const { store, prefix } = freshStore();
+  const id = newId();
+  const thirtyDays = 30 * 24 * 60 * 60;
+  await new store.Adapter('RefreshToken').upsert(id, { jti: id, grantId: newId(), uid: newId() }, thirtyDays);
+  const keys = await keysOf(prefix);
+  expect(keys.length).toBeGreaterThanOrEqual(3); // entry, its pointer, the grant index, the uid lookup
+  for (const key of keys) {
+    const ttl = await client.ttl(key);
+    expect(ttl).toBeGreaterThan(thirtyDays - 5);
+    expect(ttl).toBeLessThanOrEqual(thirtyDays);
+  }
+  await store.close();
+});
+
+test('a grant index lives as long as its longest-lived member', async () => {
+  const { store, prefix } = freshStore();
+  const grantId = newId();
+  const [short, long] = [newId(), newId()];
+  await new store.Adapter('AccessToken').upsert(long, { jti: long, grantId }, 600);
+  await new store.Adapter('AuthorizationCode').upsert(short, { jti: short, grantId }, 60);
+  const [index] = (await keysOf(prefix)).filter((key) => key.startsWith(`${prefix}grant-index:`));
+  expect(await client.ttl(index!)).toBeGreaterThan(590);
+  await store.close();
+});
+
+test('a Redis that is down fails every call fast with StoreUnavailableError; the store works again once it is back', async () => {
+  const server = await RedisServer.start();
+  const own = server.client();
+  const store = createRedisStore({ client: own, commandTimeoutMs: 500 });
+  const adapter = new store.Adapter('Session');
+  try {
+    const id = newId();
+    await adapter.upsert(id, { jti: id }, 60);
+    await server.kill();
+    for (const attempt of [() => adapter.find(id), () => adapter.upsert(id, { jti: id }, 60)]) {
+      const started = Date.now();
+      await expect(attempt()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(600);
+    }
+    const error = await adapter.find(id).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, error: 'temporarily_unavailable', expose: true });
+    await server.launch();
+    let found: unknown;
+    for (let i = 0; i < 80 && found === undefined; i += 1) {
+      found = await adapter.upsert(id, { jti: id }, 60).then(
+        () => adapter.find(id),
+        () => undefined,
+      );
+      if (found === undefined) await sleep(25);
+    }
+    expect(found).toEqual({ jti: id });
+  } finally {
+    await store.close();
+    own.disconnect();
+    await server.dispose();
+  }
+});
+
+test('closing the store leaves the host connection open and refuses further calls', async () => {
+  const { store } = freshStore();
+  store.revocations.subscribe(() => {});
+  await store.close();
+  expect(await client.ping()).toBe('PONG');
+  await expect(new store.Adapter('Grant').find(newId())).rejects.toBeInstanceOf(StoreUnavailableError);
+});
+
+test('a value copied under another id cannot be read', async () => {
+  const { store, prefix } = freshStore();
+  const [a, b] = [newId(), newId()];
+  const adapter = new store.Adapter('Session');
+  await adapter.upsert(a, { jti: a, accountId: 'alice' }, 60);
+  await adapter.upsert(b, { jti: b, accountId: 'bob' }, 60);
+  const [keyA, keyB] = await keysOf(prefix);
+  const copied = await client.hget(keyA!, 'p');
+  await client.hset(keyB!, 'p', copied!);
+  const found = await Promise.all([adapter.find(a), adapter.find(b)]);
+  // Exactly one of the two entries now holds a foreign value, and it reads as absent.
+  expect(found.filter((payload) => payload === undefined)).toHaveLength(1);
+  await store.close();
+});
+
+test('bad options are refused at creation', () => {
+  expect(() => createRedisStore({ client, prefix: 'a{b}:' })).toThrow(/prefix/);
+  expect(() => createRedisStore({ client, refreshRetryWindowSeconds: -1 })).toThrow(
+    /refreshRetryWindowSeconds/,
+  );
+});
+
+test('works through Sentinel, configured with ioredis options only', async () => {
+  const sentinel = await startRedisSentinel(redis);
+  const viaSentinel = sentinel.client();
+  const store = createRedisStore({ client: viaSentinel, prefix: `t${randomBytes(4).toString('hex')}:` });
+  try {
+    const id = newId();
+    const adapter = new store.Adapter('RefreshToken');
+    await adapter.upsert(id, { jti: id, grantId: 'g1' }, 60);
+    expect(await adapter.find(id)).toEqual({ jti: id, grantId: 'g1' });
+    await adapter.consume(id);
+    await expect(adapter.consume(id)).rejects.toMatchObject({ error: 'invalid_grant', grantId: 'g1' });
+  } finally {
+    await store.close();
+    viaSentinel.disconnect();
+    await sentinel.dispose();
+  }
+});

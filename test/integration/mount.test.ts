@@ -1,0 +1,162 @@
+/** mountOAuth inside a host app that already has its own parsers, helmet and routes. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import request from 'supertest';
+import { jest } from '@jest/globals';
+import { ConfigurationError, mountOAuth, type OAuthKitOptions } from '../../lib/index.js';
+
+const devSecretsFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-kit-mount-')), 'secrets.json');
+
+function baseOptions(overrides: Partial<OAuthKitOptions> = {}): OAuthKitOptions {
+  return {
+    issuer: 'http://localhost:4000',
+    devSecretsFile: devSecretsFile(),
+    production: false,
+    scopes: [{ name: 'tasks:read', description: 'Read your tasks' }],
+    accounts: { authenticate: async () => undefined, find: async () => undefined },
+    clients: [
+      {
+        clientId: 'host_client',
+        clientSecret: 'host-client-secret-for-tests',
+        redirectUris: ['http://localhost:4000/cb'],
+      },
+    ],
+    ...overrides,
+  };
+}
+
+describe('coexisting with the host app', () => {
+  test('the token endpoint works behind the host’s global body parsers and helmet', async () => {
+    const app = express();
+    app.use(helmet());
+    app.use(express.json());
+    app.use(express.urlencoded({ extended: true }));
+    const kit = await mountOAuth(app, baseOptions());
+    app.get('/host-route', (_req, res) => res.json({ host: true }));
+    app.use((_req, res) => res.status(404).json({ host404: true }));
+
+    const token = await request(app)
+      .post('/oauth/token')
+      .auth('host_client', 'host-client-secret-for-tests')
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'tasks:read' });
+    expect(token.status).toBe(200);
+    expect(token.body.access_token).toEqual(expect.any(String));
+
+    expect((await request(app).get('/host-route')).body).toEqual({ host: true });
+    // Paths the kit does not own fall through to the host.
+    expect((await request(app).get('/oauth/not-ours')).body).toEqual({ host404: true });
+    expect((await request(app).get('/.well-known/security.txt')).body).toEqual({ host404: true });
+    await kit.close();
+  });
+
+  test('changes nothing global on the host app', async () => {
+    const app = express();
+    const before = { settings: { ...app.settings }, stack: app.router?.stack?.length ?? 0 };
+    const kit = await mountOAuth(app, baseOptions());
+    expect(app.get('trust proxy')).toBe(before.settings['trust proxy']);
+    expect(app.get('view engine')).toBe(before.settings['view engine']);
+    expect(app.router.stack.length).toBe(before.stack + 1); // one router, nothing else
+    await kit.close();
+  });
+});
+
+describe('configuration is validated at start-up', () => {
+  const cases: Array<[string, Partial<OAuthKitOptions> & Record<string, unknown>, RegExp]> = [
+    ['a missing issuer', { issuer: undefined as unknown as string }, /`issuer`.*URL/],
+    ['an issuer with a query', { issuer: 'https://a.example/?x=1' }, /`issuer`.*query/],
+    ['an empty scope catalog', { scopes: [] }, /`scopes`.*non-empty/],
+    [
+      'a scope without a description',
+      { scopes: [{ name: 'a:b', description: '' }] },
+      /`scopes\[0\]\.description`/,
+    ],
+    ['a scope with a space', { scopes: [{ name: 'a b', description: 'x' }] }, /`scopes\[0\]\.name`/],
+    [
+      'a duplicate scope',
+      {
+        scopes: [
+          { name: 'a', description: 'x' },
+          { name: 'a', description: 'y' },
+        ],
+      },
+      /declared twice/,
+    ],
+    ['missing account hooks', { accounts: {} as OAuthKitOptions['accounts'] }, /`accounts`/],
+    ['a misspelt option', { scope: [] }, /`scope`.*Did you mean `scopes`/],
+    [
+      'a client scope outside the catalog',
+      {
+        clients: [
+          { clientId: 'c', clientSecret: 's', redirectUris: ['https://c.example/cb'], scopes: ['nope'] },
+        ],
+      },
+      /`clients\[0\]\.scopes\[0\]`/,
+    ],
+    [
+      'a redirect URI with a fragment',
+      { clients: [{ clientId: 'c', clientSecret: 's', redirectUris: ['https://c.example/cb#x'] }] },
+      /fragment/,
+    ],
+    [
+      'a public client with client_credentials',
+      { clients: [{ clientId: 'c', redirectUris: [], grantTypes: ['client_credentials'] }] },
+      /client_credentials/,
+    ],
+    ['a code lifetime over 10 minutes', { ttl: { authorizationCode: 3600 } }, /`ttl\.authorizationCode`/],
+    ['an unknown signing algorithm', { signingAlgorithm: 'HS256' as 'ES256' }, /`signingAlgorithm`/],
+    [
+      'an unknown resource-server option',
+      { resourceServer: { wildcard: true } as never },
+      /`resourceServer\.wildcard`.*wildcardScopes/,
+    ],
+  ];
+  test.each(cases)('%s is refused with a message naming the option', async (_name, overrides, message) => {
+    const promise = mountOAuth(express(), baseOptions(overrides as Partial<OAuthKitOptions>));
+    await expect(promise).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(mountOAuth(express(), baseOptions(overrides as Partial<OAuthKitOptions>))).rejects.toThrow(
+      message,
+    );
+  });
+
+  test('production refuses to start without secrets', async () => {
+    await expect(
+      mountOAuth(express(), baseOptions({ production: true, issuer: 'https://auth.example.test' })),
+    ).rejects.toThrow(/`secrets`: is required in production/);
+  });
+
+  test('development generates secrets once and reuses them across restarts', async () => {
+    const file = devSecretsFile();
+    const warnings: string[] = [];
+    const warn = jest
+      .spyOn(console, 'warn')
+      .mockImplementation((m: unknown) => void warnings.push(String(m)));
+    const a = await mountOAuth(express(), baseOptions({ devSecretsFile: file }));
+    const b = await mountOAuth(express(), baseOptions({ devSecretsFile: file }));
+    warn.mockRestore();
+    expect(a.options.secrets).toEqual(b.options.secrets);
+    expect(warnings.join('\n')).toMatch(/DEVELOPMENT/);
+    await a.close();
+    await b.close();
+  });
+});
+
+describe('views', () => {
+  test('a template in the host’s views directory replaces the kit’s, the others stay', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-kit-views-'));
+    writeFileSync(join(dir, 'error.ejs'), '<p id="host-error"><%= error %></p>');
+    const app = express();
+    const kit = await mountOAuth(app, baseOptions({ views: dir }));
+    const res = await request(app)
+      .get('/oauth/authorize')
+      .set('accept', 'text/html')
+      .query({ client_id: 'host_client', redirect_uri: 'https://evil.example/cb', response_type: 'code' });
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('<p id="host-error">invalid_redirect_uri</p>');
+    await kit.close();
+  });
+});

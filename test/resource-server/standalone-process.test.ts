@@ -1,0 +1,59 @@
+/**
+ * Standalone mode across processes: the example app runs as its own process on Redis; a
+ * separate resource server, given only the issuer URL and the same Redis, verifies its tokens
+ * and refuses a revoked grant within 1 second (Redis pub/sub).
+ */
+import express from 'express';
+import request from 'supertest';
+import { Redis } from 'ioredis';
+import { createRedisStore, mountResourceServer, oauthErrorHandler, requireScope } from '../../lib/index.js';
+import { TEST_CLIENT } from '../../example-app/app.js';
+import { FAST_RETRY, RedisServer } from '../helpers/redis-server.js';
+import { startExampleProcess, type ExampleProcess } from '../helpers/example-process.js';
+import { codeFlow } from '../helpers/oauth-client.js';
+
+let redis: RedisServer;
+let example: ExampleProcess;
+let client: Redis;
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  example = await startExampleProcess({ REDIS_URL: redis.url });
+  client = new Redis(redis.url, { retryStrategy: FAST_RETRY, maxRetriesPerRequest: 1 });
+}, 30_000);
+afterAll(async () => {
+  await example?.stop();
+  client?.disconnect();
+  await redis?.dispose();
+});
+
+test('a revoked grant is refused by a standalone resource server in another process within 1 second', async () => {
+  const store = createRedisStore({ client });
+  const app = express();
+  const rs = await mountResourceServer(app, { issuer: example.issuer, store });
+  app.get('/reports', requireScope('tasks:read'), (req, res) => res.json({ sub: req.auth!.sub }));
+  app.use(oauthErrorHandler());
+
+  const tokens = await codeFlow(example.issuer, TEST_CLIENT, `${example.issuer}/callback`, 'tasks:read');
+  const call = () => request(app).get('/reports').set('authorization', `Bearer ${tokens.access_token}`);
+  const ok = await call();
+  expect(ok.status).toBe(200);
+  expect(ok.body).toEqual({ sub: 'user_123' });
+
+  const revoked = await fetch(`${example.issuer}/oauth/revoke`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ token: tokens.refresh_token! }),
+  });
+  expect(revoked.status).toBe(200);
+  const started = Date.now();
+  let status = 200;
+  while (status === 200 && Date.now() - started < 1000) status = (await call()).status;
+  expect(status).toBe(401);
+  expect(Date.now() - started).toBeLessThan(1000);
+  rs.close();
+  await store.close();
+});
