@@ -103,10 +103,12 @@ export function createRateLimiters(
   function limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
     const options = { keyPrefix: `${prefix}:${name}`, points, duration: durationSeconds };
     if (store === 'memory') return new RateLimiterMemory(options);
-    // While Redis is unreachable, each process keeps limiting on its own counters.
+    // While Redis is unreachable, each process keeps limiting on its own counters, at once
+    // (rejectIfRedisNotReady) rather than after the client gave up retrying.
     return new RateLimiterRedis({
       ...options,
       storeClient: store.redis,
+      rejectIfRedisNotReady: true,
       insuranceLimiter: new RateLimiterMemory(options),
     });
   }
