@@ -13,6 +13,9 @@ import type { Csrf } from '../interactions/csrf.js';
 
 const BROWSER_COOKIE = 'oauth_kit_pages';
 
+/** Longest return address carried through sign-in (URLs beyond ~2 kB break clients). */
+const MAX_RETURN_TO = 2048;
+
 export interface PageUser {
   id: string;
   /** Email or id, for "Signed in as". */
@@ -71,7 +74,9 @@ export function createGuard(
 
     redirectToSignIn(req, res) {
       // originalUrl is this request's own path: a same-origin return address by construction.
-      res.redirect(303, pages.signInUrl(req.originalUrl));
+      // An overlong one would make a Location header clients refuse to parse: start over at '/'.
+      const returnTo = req.originalUrl.length <= MAX_RETURN_TO ? req.originalUrl : '/';
+      res.redirect(303, pages.signInUrl(returnTo));
     },
 
     csrfToken(req, res, user) {

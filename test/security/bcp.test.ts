@@ -363,7 +363,7 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     }
   });
 
-  test('tokens and codes are not stored in the clear (§4.x; client secrets: see README)', async () => {
+  test('client secrets, tokens and codes are not stored in the clear', async () => {
     const { result, ...tokens } = await codeFlow(server.issuer, TEST_CLIENT, redirectUri, 'tasks:read');
     const code = result.callback.searchParams.get('code')!;
     const { Adapter } = server.kit.options.store;
@@ -383,6 +383,23 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     expect(JSON.stringify(await new Adapter('Grant').find(gid as string))).not.toContain(
       TEST_CLIENT.clientSecret,
     );
+
+    // A developer-registered app's secret: neither its client entry nor its record holds it.
+    // (Clients registered in code keep theirs in the host's configuration, not in the store.)
+    const { app, clientSecret } = await server.kit.apps.create('user_123', {
+      name: 'Secret keeper',
+      homepageUrl: 'https://app.example',
+      redirectUris: ['https://app.example/callback'],
+      type: 'confidential',
+    });
+    expect(clientSecret).toEqual(expect.any(String));
+    server.rememberCredential(clientSecret!);
+    const client = await new Adapter('Client').find(app.clientId);
+    expect(client).toBeDefined();
+    expect(JSON.stringify(client)).not.toContain(clientSecret);
+    const record = await server.kit.options.store.records.get('apps', app.clientId);
+    expect(record).toBeDefined();
+    expect(JSON.stringify(record)).not.toContain(clientSecret);
   });
 
   test('rate limits engage: 429 with Retry-After, JSON on API endpoints, a page on browser routes', async () => {
@@ -437,8 +454,27 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
         })}`,
       );
       const uid = new URL(live.url).pathname.split('/').pop()!;
-      const cookies = live.response.headers.getSetCookie().join('; ');
+      const interactionCookies = live.response.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       await live.response.text();
+      // A signed-in administrator with a registered app, for the developer pages and API.
+      const user = new BrowserAgent(fuzzed.issuer);
+      const signin = await (await user.request('/signin')).text();
+      const signedIn = await postForm(user, '/signin', {
+        csrf_token: /name="csrf_token" value="([^"]+)"/.exec(signin)![1]!,
+        email: 'demo@example.com',
+        password: 'demo-password',
+      });
+      const sessionCookie = signedIn.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+      expect(sessionCookie).toMatch(/^taskflow\.sid=/);
+      const { app } = await fuzzed.kit.apps.create('user_123', {
+        name: 'Fuzzed app',
+        homepageUrl: 'https://app.example',
+        redirectUris: ['https://app.example/callback'],
+      });
+      const cookies = `${interactionCookies}; ${sessionCookie}`;
 
       const { port } = fuzzed;
       const endpoints: Array<[string, string]> = [
@@ -460,6 +496,25 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
         ['GET', '/oauth/interaction/unknown'],
         ['GET', '/v1/oauth/token/info'],
         ['GET', '/v1/tasks'],
+        ['GET', '/settings/developers/apps'],
+        ['GET', '/settings/developers/apps/new'],
+        ['POST', '/settings/developers/apps/new'],
+        ['GET', `/settings/developers/apps/${app.clientId}`],
+        ['POST', `/settings/developers/apps/${app.clientId}`],
+        ['GET', '/settings/connected-apps'],
+        ['POST', '/settings/connected-apps'],
+        ['GET', '/settings/admin/scope-requests'],
+        ['POST', '/settings/admin/scope-requests'],
+        ['GET', '/oauth/api/apps'],
+        ['POST', '/oauth/api/apps'],
+        ['GET', `/oauth/api/apps/${app.clientId}`],
+        ['PATCH', `/oauth/api/apps/${app.clientId}`],
+        ['POST', `/oauth/api/apps/${app.clientId}/rotate-secret`],
+        ['POST', `/oauth/api/apps/${app.clientId}/disable`],
+        ['POST', `/oauth/api/apps/${app.clientId}/scope-requests`],
+        ['GET', '/oauth/api/scope-requests'],
+        ['POST', '/oauth/api/scope-requests'],
+        ['DELETE', '/oauth/api/apps/no-such-app'],
       ];
       const paramNames = fc.constantFrom(
         'client_id',
@@ -492,6 +547,15 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
         'xsrf',
         'logout',
         'access_token',
+        'name',
+        'homepage_url',
+        'description',
+        'redirect_uris',
+        'allowed_scopes',
+        'overlap_seconds',
+        'action',
+        'grant_id',
+        'client_type',
       );
       const text = fc.oneof(
         fc.string({ maxLength: 40 }),
@@ -545,6 +609,12 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
         fc.constant(Buffer.from('%E0%A4%A=%FF%FE&&==&a=%')),
         fc.constant(Buffer.from(`grant_type=client_credentials&x=${'y'.repeat(200_000)}`)),
         fc.constant(Buffer.from([0xff, 0xfe, 0x3d, 0x00, 0xc3, 0x28])),
+        fc
+          .dictionary(fc.oneof(paramNames, fc.string({ maxLength: 10 })), fc.jsonValue({ maxDepth: 2 }), {
+            maxKeys: 6,
+          })
+          .map((o) => Buffer.from(JSON.stringify(o))),
+        fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v) ?? '')),
       );
       const requestArb = fc.record({
         endpoint: fc.constantFrom(...endpoints),
@@ -556,11 +626,20 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
         contentType,
         authorization: fc.option(headerValue, { nil: undefined }),
         accept: fc.oneof(fc.constantFrom('application/json', 'text/html', '*/*'), latin1),
-        cookie: fc.option(fc.oneof(fc.constantFrom(cookies, 'a=b; _session=%%%'), latin1), {
-          nil: undefined,
-        }),
+        cookie: fc.option(
+          fc.oneof(fc.constantFrom(cookies, cookies, sessionCookie, 'a=b; _session=%%%'), latin1),
+          { nil: undefined },
+        ),
+        origin: fc.option(fc.constantFrom(fuzzed.url, 'https://evil.example', 'null'), { nil: undefined }),
         forwardedFor: fc.option(latin1, { nil: undefined }),
       });
+
+      // Found by this property once: an overlong URL came back as an unparseable Location.
+      const overlong = await fetch(`${fuzzed.url}/settings/developers/apps/new?x=${'y'.repeat(10_000)}`, {
+        redirect: 'manual',
+      });
+      expect(overlong.status).toBe(303);
+      expect(overlong.headers.get('location')!.length).toBeLessThan(4096);
 
       await fc.assert(
         fc.asyncProperty(requestArb, async (r) => {
@@ -570,13 +649,15 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
           if (r.authorization !== undefined) headers.authorization = r.authorization;
           if (r.cookie !== undefined) headers.cookie = r.cookie;
           if (r.forwardedFor !== undefined) headers['x-forwarded-for'] = r.forwardedFor;
-          if (method === 'POST' && r.contentType) headers['content-type'] = r.contentType;
+          if (r.origin !== undefined) headers.origin = r.origin;
+          const hasBody = method !== 'GET';
+          if (hasBody && r.contentType) headers['content-type'] = r.contentType;
           const status = await send(
             port,
             method,
             `${path}${search ? `?${search}` : ''}`,
             headers,
-            method === 'POST' ? r.body : undefined,
+            hasBody ? r.body : undefined,
           );
           expect([method, path, status < 500]).toEqual([method, path, true]);
           expect(status).toBeGreaterThanOrEqual(200);
