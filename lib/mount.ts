@@ -17,7 +17,7 @@ import { createViewRenderer } from './interactions/views.js';
 import { publicJwks } from './keys/jwks.js';
 import { createGuard } from './pages/guard.js';
 import { pagesRouter } from './pages/index.js';
-import { createProvider, ROUTES, secureCookies } from './provider.js';
+import { createProvider, requiresHttps, ROUTES } from './provider.js';
 import { createAuthorizations } from './registry/authorizations.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
@@ -162,7 +162,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
 
   const router = express.Router();
-  if (secureCookies(options)) {
+  if (requiresHttps(options)) {
     const { exact } = PROVIDER_PATHS;
     router.use(
       requireHttps((path) => exact.has(path) || path.startsWith('/oauth/') || path === TOKEN_INFO_PATH),

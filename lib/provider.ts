@@ -68,9 +68,10 @@ export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): C
   };
 }
 
-/** Secure cookies in production, except on the http://localhost a host explicitly allowed
- *  (`dangerouslyAllowHttpLocalhost`), where they could not be set at all. */
-export function secureCookies(options: ResolvedOptions): boolean {
+/** Production over TLS: Secure cookies, and plain-HTTP requests to the kit refused. Not on the
+ *  http://localhost a host explicitly allowed (`dangerouslyAllowHttpLocalhost`), where Secure
+ *  cookies could not be set at all. */
+export function requiresHttps(options: ResolvedOptions): boolean {
   return options.production && options.issuer.startsWith('https:');
 }
 
@@ -100,8 +101,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     },
     cookies: {
       keys: options.secrets.cookieKeys,
-      long: { httpOnly: true, sameSite: 'lax', secure: secureCookies(options) },
-      short: { httpOnly: true, sameSite: 'lax', secure: secureCookies(options) },
+      long: { httpOnly: true, sameSite: 'lax', secure: requiresHttps(options) },
+      short: { httpOnly: true, sameSite: 'lax', secure: requiresHttps(options) },
     },
     scopes: ['openid', 'offline_access', ...catalog.names],
     async findAccount(_ctx, id) {

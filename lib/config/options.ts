@@ -204,6 +204,7 @@ export const DEFAULT_TTL = {
   grant: 365 * 24 * 60 * 60,
 } as const;
 
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 export const DEFAULT_SIGNING_ALGORITHM: SigningAlgorithm = 'ES256';
 export const DEFAULT_DEV_SECRETS_FILE = '.oauth-kit/dev-secrets.json';
 

@@ -7,6 +7,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import {
   DEFAULT_DEV_SECRETS_FILE,
   DEFAULT_SIGNING_ALGORITHM,
+  SIGNING_ALGORITHMS,
   DEFAULT_TTL,
   type OAuthKitOptions,
   type ResolvedOptions,
@@ -42,7 +43,6 @@ const KNOWN_OPTIONS = [
   'pages',
 ];
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
-const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -165,7 +165,7 @@ function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
       throw new ConfigurationError('secrets.nextSigningKeys', 'must be an array of private JWKs.');
     }
     secrets.nextSigningKeys.forEach((k, i) => {
-      if (typeof k?.d !== 'string' && typeof k?.kty === 'string') {
+      if (typeof k !== 'object' || k === null || typeof k.d !== 'string') {
         throw new ConfigurationError(`secrets.nextSigningKeys[${i}]`, 'must be a private JWK.');
       }
     });
@@ -292,8 +292,8 @@ export async function resolveOptions(
   validateClients(clients, catalog);
 
   const signingAlgorithm = options.signingAlgorithm ?? DEFAULT_SIGNING_ALGORITHM;
-  if (!ALGORITHMS.includes(signingAlgorithm)) {
-    throw new ConfigurationError('signingAlgorithm', `must be one of ${ALGORITHMS.join(', ')}.`);
+  if (!SIGNING_ALGORITHMS.includes(signingAlgorithm)) {
+    throw new ConfigurationError('signingAlgorithm', `must be one of ${SIGNING_ALGORITHMS.join(', ')}.`);
   }
 
   const ttl = { ...DEFAULT_TTL, ...options.ttl };

@@ -5,12 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SigningAlgorithm } from '../config/options.js';
-import { DEFAULT_SIGNING_ALGORITHM, DEFAULT_TTL } from '../config/options.js';
+import { DEFAULT_SIGNING_ALGORITHM, DEFAULT_TTL, SIGNING_ALGORITHMS } from '../config/options.js';
 import { generateSecrets } from '../config/secrets.js';
 import { readSecretsFile } from './load.js';
 import { rotateSecrets } from './rotate.js';
-
-const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
 
 const USAGE = `Usage:
   oauth-kit keys generate [--alg ES256|EdDSA|RS256|PS256] [--out secrets.json]
@@ -51,8 +49,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   const alg = values.alg as SigningAlgorithm;
-  if (!ALGORITHMS.includes(alg)) {
-    io.err(`--alg must be one of ${ALGORITHMS.join(', ')}\n`);
+  if (!SIGNING_ALGORITHMS.includes(alg)) {
+    io.err(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}\n`);
     return 2;
   }
   const write = (file: string, json: unknown) =>

@@ -246,6 +246,10 @@ describe('production refuses to start', () => {
       'secrets.cookieKeys',
     );
     expect(await optionOf({ ...base, secrets, signingAlgorithm: 'RS256' })).toBe('secrets.signingKeys');
+    const publicOnly = { ...secrets.signingKeys[0]!, d: undefined };
+    expect(await optionOf({ ...base, secrets: { ...secrets, nextSigningKeys: [publicOnly] } })).toBe(
+      'secrets.nextSigningKeys[0]',
+    );
     expect(await optionOf({ ...base, secrets })).toBeUndefined();
   });
 
