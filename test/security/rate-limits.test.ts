@@ -201,6 +201,7 @@ describe('login', () => {
         const refused = await signIn(server, 'wrong-password-1');
         expect(refused.status).toBe(429);
         expect(refused.html).toContain('rate_limited');
+        expect(refused.html).toContain('Wait, then start again');
         // Two authorization requests above; the fourth of this IP is over the limit of three.
         const agent = new BrowserAgent(server.issuer);
         expect((await agent.request('/oauth/authorize')).status).toBe(400);
