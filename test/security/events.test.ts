@@ -189,11 +189,28 @@ test('denied consent is reported', async () => {
   expect(denied).toMatchObject({ clientId: TEST_CLIENT.clientId, accountId: 'user_123' });
 });
 
-test('the app registry reports app events through the kit, and a failing listener breaks nothing', async () => {
-  const [created] = await during('app.created', async () =>
-    server.kit.securityEvents.emit('app.created', { clientId: 'app_1', ownerId: 'user_123' }),
-  );
-  expect(created).toMatchObject({ clientId: 'app_1', ownerId: 'user_123' });
+test('registered apps report their lifecycle, and a failing listener breaks nothing', async () => {
+  const before = server.events.length;
+  const { app, clientSecret } = await server.kit.apps.create('user_123', {
+    name: 'Audited app',
+    homepageUrl: 'https://app.example',
+    redirectUris: ['https://app.example/callback'],
+  });
+  server.rememberCredential(clientSecret!);
+  const { clientSecret: rotated } = await server.kit.apps.rotateSecret('user_123', app.clientId);
+  server.rememberCredential(rotated);
+  await server.kit.apps.setEnabled('user_123', app.clientId, false);
+  await server.kit.apps.setEnabled('user_123', app.clientId, true);
+  await server.kit.apps.delete('user_123', app.clientId);
+  server.kit.securityEvents.emit('app.disabled', { clientId: 'host_app' });
+  expect(server.events.slice(before).map((e) => [e.type, 'clientId' in e ? e.clientId : undefined])).toEqual([
+    ['app.created', app.clientId],
+    ['app.secret_rotated', app.clientId],
+    ['app.disabled', app.clientId],
+    ['app.enabled', app.clientId],
+    ['app.deleted', app.clientId],
+    ['app.disabled', 'host_app'],
+  ]);
 
   const throwing = await startExampleApp({
     security: {
