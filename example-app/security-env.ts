@@ -7,8 +7,11 @@
  *   `OAUTH_KIT_SECRETS_FILE`: a path to it; or `OAUTH_KIT_SIGNING_KEY_FILE` (a PKCS#8 PEM) with
  *   `OAUTH_KIT_COOKIE_KEYS` (comma-separated) and `OAUTH_KIT_SIGNING_ALG` (default ES256).
  * - `ALLOW_HTTP_LOCALHOST=1`: lets `NODE_ENV=production` run on http://localhost.
+ * - `LOG_LEVEL`: the security log's pino level (`info` by default; `warn` keeps only failures
+ *   and abuse signals, `silent` none).
  */
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { parseSecrets, readSecretsFile, signingKeyFromPem, type SigningAlgorithm } from '../lib/index.js';
 import type { ExampleAppOptions } from './app.js';
 
@@ -23,6 +26,12 @@ export async function securityFromEnv(
     throw new Error(`RATE_LIMITS must be "relaxed" or "default", not "${env.RATE_LIMITS}"`);
   }
   if (env.ALLOW_HTTP_LOCALHOST === '1') security.dangerouslyAllowHttpLocalhost = true;
+  if (env.LOG_LEVEL) {
+    if (!Object.keys(pino.levels.values).concat('silent').includes(env.LOG_LEVEL)) {
+      throw new Error(`LOG_LEVEL must be one of ${Object.keys(pino.levels.values).join(', ')}, silent`);
+    }
+    security.logger = pino({ name: 'oauth-kit', level: env.LOG_LEVEL });
+  }
 
   const alg = (env.OAUTH_KIT_SIGNING_ALG ?? 'ES256') as SigningAlgorithm;
   if (env.OAUTH_KIT_SECRETS) {

@@ -231,6 +231,11 @@ describe('configuration', () => {
     await expect(securityFromEnv({ RATE_LIMITS: 'off' })).rejects.toThrow('RATE_LIMITS');
   });
 
+  test("the example app's LOG_LEVEL sets the security log's level", async () => {
+    expect((await securityFromEnv({ LOG_LEVEL: 'warn' })).logger).toMatchObject({ level: 'warn' });
+    await expect(securityFromEnv({ LOG_LEVEL: 'loud' })).rejects.toThrow('LOG_LEVEL');
+  });
+
   test('mistakes in rateLimits name the option', () => {
     const attempts: Array<[unknown, string]> = [
       [{ tokens: {} }, 'rateLimits.tokens'],
