@@ -265,6 +265,29 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     });
     expect(new URL(afterLogin.headers.get('location')!, origin).origin).toBe(origin);
 
+    // The kit's people pages send signed-out visitors to sign in with a same-origin return_to.
+    for (const path of [
+      '//evil.example/settings/developers/apps',
+      '/settings/developers/apps?next=//evil.example',
+      '/settings/developers/apps/%2F%2Fevil.example',
+    ]) {
+      const status = await new Promise<{ code: number; location: string | undefined }>((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port: server.port, path }, (res) => {
+          res.resume();
+          resolve({ code: res.statusCode!, location: res.headers.location });
+        })
+          .on('error', reject)
+          .end();
+      });
+      if (status.location) {
+        const returnTo = new URL(status.location, origin).searchParams.get('return_to')!;
+        expect([path, new URL(returnTo, origin).origin]).toEqual([path, origin]);
+        expect(returnTo).toMatch(/^\/[^/\\]/);
+      } else {
+        expect([path, status.code]).toEqual([path, 404]);
+      }
+    }
+
     // The example product's sign-in return_to.
     for (const returnTo of [
       '//evil.example',
