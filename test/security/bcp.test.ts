@@ -356,6 +356,48 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     expect(forgedSignin.headers.getSetCookie().join()).not.toContain('taskflow.sid=s%3A');
     const forgedDisconnect = await postForm(agent, '/disconnect', {});
     expect(forgedDisconnect.status).toBe(403);
+    // The kit's people pages (developer apps, connected apps, admin scope requests), signed in:
+    // every post form carries a token, and a post without one changes nothing.
+    const signedIn = new BrowserAgent(server.issuer);
+    const page = await (await signedIn.request('/signin')).text();
+    await signedIn.submit(`${server.issuer}/signin`, page, {
+      email: 'demo@example.com',
+      password: 'demo-password',
+    });
+    const { app } = await server.kit.apps.create('user_123', {
+      name: 'CSRF target',
+      homepageUrl: 'https://app.example',
+      redirectUris: ['https://app.example/callback'],
+    });
+    await server.kit.apps.requestScope('user_123', app.clientId, 'admin:*');
+    let forms = 0;
+    for (const path of [
+      '/settings/developers/apps/new',
+      `/settings/developers/apps/${app.clientId}`,
+      '/settings/connected-apps',
+      '/settings/admin/scope-requests',
+    ]) {
+      const html = await (await signedIn.request(path)).text();
+      for (const [, action, inner] of html.matchAll(
+        /<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g,
+      )) {
+        forms += 1;
+        expect([path, inner]).toEqual([path, expect.stringMatching(/name="csrf_token" value="[^"]+"/)]);
+        const fields = Object.fromEntries(
+          [...inner!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)]
+            .filter(([, name]) => name !== 'csrf_token')
+            .map(([, name, value]) => [name!, value!.replace(/&amp;/g, '&')]),
+        );
+        const forged = await postForm(signedIn, action!.replace(/&amp;/g, '&'), fields);
+        expect([path, action, forged.status]).toEqual([path, action, 403]);
+      }
+    }
+    expect(forms).toBeGreaterThanOrEqual(6);
+    expect(await server.kit.apps.get(app.clientId)).toMatchObject({
+      enabled: true,
+      requestedRestrictedScopes: ['admin:*'],
+    });
+
     // The client side of CSRF: state comes back unchanged (the demo client checks it).
     const flow = await authorize(server.issuer, {
       clientId: TEST_CLIENT.clientId,
