@@ -52,6 +52,17 @@ async function consentPage() {
   return { agent, url: consentUrl, html: await response.text(), response };
 }
 
+/** A browser signed in to the example product as the demo user (an administrator). */
+async function signedInAgent(): Promise<BrowserAgent> {
+  const agent = new BrowserAgent(server.issuer);
+  const page = await (await agent.request('/signin')).text();
+  await agent.submit(`${server.issuer}/signin`, page, {
+    email: 'demo@example.com',
+    password: 'demo-password',
+  });
+  return agent;
+}
+
 function formAction(html: string): string {
   return /<form[^>]*method="post"[^>]*action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
 }
@@ -358,12 +369,7 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     expect(forgedDisconnect.status).toBe(403);
     // The kit's people pages (developer apps, connected apps, admin scope requests), signed in:
     // every post form carries a token, and a post without one changes nothing.
-    const signedIn = new BrowserAgent(server.issuer);
-    const page = await (await signedIn.request('/signin')).text();
-    await signedIn.submit(`${server.issuer}/signin`, page, {
-      email: 'demo@example.com',
-      password: 'demo-password',
-    });
+    const signedIn = await signedInAgent();
     const { app } = await server.kit.apps.create('user_123', {
       name: 'CSRF target',
       homepageUrl: 'https://app.example',
@@ -414,12 +420,17 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
       authorizeUrl({ redirect_uri: 'https://evil.example/' }),
     );
     const expired = await new BrowserAgent(server.issuer).request('/oauth/interaction/unknown-uid');
+    const user = await signedInAgent();
     for (const [name, response] of Object.entries({
       login: login.response,
       consent: consent.response,
       error,
       expired,
+      developerApps: await user.request('/settings/developers/apps'),
+      connectedApps: await user.request('/settings/connected-apps'),
+      scopeRequests: await user.request('/settings/admin/scope-requests'),
     })) {
+      expect([name, response.status]).toEqual([name, name === 'error' || name === 'expired' ? 400 : 200]);
       expect([name, response.headers.get('x-frame-options')]).toEqual([name, 'DENY']);
       expect([name, response.headers.get('content-security-policy')]).toEqual([
         name,
