@@ -227,6 +227,62 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     }
   });
 
+  test('access tokens are audience-restricted to the host API (§2.3)', async () => {
+    const { json } = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials', scope: 'tasks:read' },
+      TEST_CLIENT,
+    );
+    expect(decodeJwt(json.access_token as string).aud).toBe(`${server.issuer}/api`);
+    const elsewhere = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials', scope: 'tasks:read', resource: 'https://evil.example/api' },
+      TEST_CLIENT,
+    );
+    expect(elsewhere.json.error).toBe('invalid_target');
+    const flow = await new BrowserAgent(server.issuer).request(
+      authorizeUrl({ resource: 'https://evil.example/api' }),
+    );
+    expect(new URL(flow.headers.get('location')!).searchParams.get('error')).toBe('invalid_target');
+  });
+
+  test('the resource owner password credentials grant is not available (§2.4)', async () => {
+    const metadata = (await (
+      await fetch(`${server.issuer}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
+    expect(metadata.grant_types_supported).not.toContain('password');
+    const { status, json } = await tokenRequest(
+      server.issuer,
+      { grant_type: 'password', username: 'demo@example.com', password: 'demo-password' },
+      TEST_CLIENT,
+    );
+    expect([status, json.error]).toEqual([400, 'unsupported_grant_type']);
+  });
+
+  test('credentials posted in a form are never forwarded by a 307 redirect (§4.12)', async () => {
+    const login = await loginPage();
+    const afterLogin = await postForm(login.agent, formAction(login.html), {
+      csrf_token: /name="csrf_token" value="([^"]+)"/.exec(login.html)![1]!,
+      email: 'demo@example.com',
+      password: 'demo-password',
+    });
+    expect(afterLogin.status).toBe(303);
+    const consent = await consentPage();
+    const afterConsent = await postForm(consent.agent, formAction(consent.html), {
+      csrf_token: /name="csrf_token" value="([^"]+)"/.exec(consent.html)![1]!,
+      decision: 'approve',
+    });
+    expect(afterConsent.status).toBe(303);
+    const agent = new BrowserAgent(server.issuer);
+    const signin = await (await agent.request('/signin')).text();
+    const afterSignin = await postForm(agent, '/signin', {
+      csrf_token: /name="csrf_token" value="([^"]+)"/.exec(signin)![1]!,
+      email: 'demo@example.com',
+      password: 'demo-password',
+    });
+    expect(afterSignin.status).toBe(303);
+  });
+
   test('authorization responses carry iss, and metadata announces it (RFC 9207, §4.4)', async () => {
     const metadata = (await (
       await fetch(`${server.issuer}/.well-known/oauth-authorization-server`)
