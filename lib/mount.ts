@@ -94,10 +94,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     ),
   );
 
+  const pageHeaders = pageSecurityHeaders(options.production);
   const provider = createProvider(options, {
     catalog,
     events,
     logger,
+    pageHeaders,
     renderErrorPage: (out) =>
       views.render('error', {
         error: out.error,
@@ -193,7 +195,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   }
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(providerPaths(provider));
-  router.use(kitErrorHandler({ views, logger, pageHeaders: pageSecurityHeaders(options.production) }));
+  router.use(kitErrorHandler({ views, logger, pageHeaders }));
   app.use(router);
 
   return {

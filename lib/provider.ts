@@ -8,6 +8,7 @@ import Provider, {
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
@@ -40,6 +41,8 @@ export type ErrorPageRenderer = (out: { error: string; error_description?: strin
 export interface ProviderHooks {
   catalog: ScopeCatalog;
   renderErrorPage: ErrorPageRenderer;
+  /** The kit pages' security headers (helmet: CSP, no framing, HSTS in production). */
+  pageHeaders: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   events: SecurityEvents;
   logger: SecurityLogger;
   /** Host's current user id for this request (login prompt when it differs from the session). */
@@ -158,10 +161,10 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
     },
     async renderError(ctx, out) {
+      // The same headers as every other kit page (this one is served by oidc-provider).
+      hooks.pageHeaders(ctx.req, ctx.res, () => {});
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; frame-ancestors 'none'");
-      ctx.set('X-Frame-Options', 'DENY');
       ctx.body = await hooks.renderErrorPage(out);
     },
     clientDefaults: {

@@ -2,7 +2,12 @@
  * Production behind a TLS-terminating proxy: Secure cookies, HSTS and helmet's headers on the
  * kit's pages, and plain-HTTP requests to the kit refused rather than half-served.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { generateSecrets } from '../../lib/config/secrets.js';
+import { mountOAuth } from '../../lib/index.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 
 const ISSUER = 'https://auth.example.test';
@@ -67,4 +72,53 @@ test('plain-HTTP requests to the kit are refused with a 4xx; the host product is
   expect(page.headers.getSetCookie()).toEqual([]);
   expect((await fetch(`${base}/`)).status).toBe(200);
   expect(server.logs.filter((line) => line.includes('server_error'))).toEqual([]);
+});
+
+test("the kit's own pages carry HSTS without any help from the host's middleware", async () => {
+  const app = express();
+  app.set('trust proxy', 1);
+  await mountOAuth(app, {
+    issuer: ISSUER,
+    production: true,
+    trustProxy: true,
+    logger: false,
+    secrets: await generateSecrets('ES256'),
+    scopes: [{ name: 'tasks:read', description: 'Read your tasks' }],
+    accounts: { authenticate: async () => undefined, find: async () => undefined },
+    clients: [{ clientId: 'bare', clientSecret: 'bare-secret-0123456789', redirectUris: [`${ISSUER}/cb`] }],
+  });
+  const bare = createServer(app).listen(0, '127.0.0.1');
+  await once(bare, 'listening');
+  const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+  try {
+    const params = new URLSearchParams({
+      client_id: 'bare',
+      redirect_uri: `${ISSUER}/cb`,
+      response_type: 'code',
+      scope: 'tasks:read',
+    });
+    const start = await fetch(`${url}/oauth/authorize?${params}`, { redirect: 'manual', headers: viaTls });
+    const login = await fetch(new URL(start.headers.get('location')!, url), {
+      headers: {
+        ...viaTls,
+        cookie: start.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; '),
+      },
+    });
+    params.set('redirect_uri', 'https://evil.example/');
+    const error = await fetch(`${url}/oauth/authorize?${params}`, {
+      headers: { ...viaTls, accept: 'text/html' },
+    });
+    for (const [name, response] of Object.entries({ login, error })) {
+      expect([name, response.headers.get('strict-transport-security')]).toEqual([
+        name,
+        expect.stringMatching(/max-age=\d{7,}/),
+      ]);
+      expect([name, response.headers.get('x-frame-options')]).toEqual([name, 'DENY']);
+    }
+  } finally {
+    bare.close();
+  }
 });
