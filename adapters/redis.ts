@@ -488,6 +488,9 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
 
   const revocations: RevocationFeed = {
     async publish(grantId) {
+      // This process learns at once (its next request must already see the revocation);
+      // the others through Redis. Listeners take the echo that follows as a no-op.
+      for (const listener of listeners) listener(grantId);
       await call(() => client.publish(channel, grantId));
     },
     subscribe(listener, onStatus) {

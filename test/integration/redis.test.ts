@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import type { Redis } from 'ioredis';
-import { TEST_CLIENT } from '../../example-app/app.js';
+import { TEST_CLIENT, type ExampleAppOptions } from '../../example-app/app.js';
 import { createRedisStore, type RedisStoreOptions } from '../../adapters/redis.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { callApi, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
@@ -29,7 +29,7 @@ interface AppOnRedis {
 async function appOn(
   redis: RedisServer,
   storeOptions: Omit<RedisStoreOptions, 'client'> = {},
-  shared: { issuer?: string; devSecretsFile?: string } = {},
+  shared: Partial<Pick<ExampleAppOptions, 'issuer' | 'devSecretsFile' | 'security'>> = {},
 ): Promise<AppOnRedis> {
   const client = redis.client();
   const app = await startExampleApp({ store: createRedisStore({ client, ...storeOptions }), ...shared });
@@ -198,7 +198,12 @@ describe('faults', () => {
 
   test('Redis killed mid-load: only 503s, no other 5xx, no crash, recovery within 2 s of its return', async () => {
     const redis = await RedisServer.start({ aof: true });
-    const setup = await appOn(redis, { commandTimeoutMs: 500 });
+    // A load test, not a rate-limit test: the benchmarking switch keeps the limiter in the path.
+    const setup = await appOn(
+      redis,
+      { commandTimeoutMs: 500 },
+      { security: { rateLimits: { scale: 1000 } } },
+    );
     const { app, redirectUri } = setup;
     let running = true;
     try {
