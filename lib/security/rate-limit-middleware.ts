@@ -11,7 +11,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
-import { claimedClientId, clientIp } from './request-identity.js';
+import { claimedClientId, clientIp, ipLimitKey } from './request-identity.js';
 import type { SecurityEvents } from './events.js';
 import type { LimitName, RateLimiters } from './rate-limits.js';
 
@@ -44,8 +44,7 @@ export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEven
   }
 
   async function clientEndpoint(req: Request, res: Response, endpoint: ClientEndpoint): Promise<void> {
-    const ip = clientIp(req);
-    await check(req, `${endpoint}.perIp`, ip, false);
+    await check(req, `${endpoint}.perIp`, ipLimitKey(clientIp(req)), false);
     const clientId = claimedClientId(req);
     if (clientId === undefined) return;
     const perClient: LimitName = `${endpoint}.perClient`;
@@ -62,11 +61,11 @@ export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEven
       return;
     }
     if (req.path === ROUTES.authorization && (req.method === 'GET' || req.method === 'POST')) {
-      check(req, 'authorize.perIp', clientIp(req), true).then(() => next(), next);
+      check(req, 'authorize.perIp', ipLimitKey(clientIp(req)), true).then(() => next(), next);
       return;
     }
     if (req.method === 'POST' && LOGIN_POST.test(req.path)) {
-      check(req, 'login.perIp', clientIp(req), true).then(() => next(), next);
+      check(req, 'login.perIp', ipLimitKey(clientIp(req)), true).then(() => next(), next);
       return;
     }
     next();

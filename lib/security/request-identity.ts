@@ -25,3 +25,27 @@ export function claimedClientId(req: IncomingMessage): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The key an IP is rate-limited under. IPv4 (also IPv4-mapped IPv6) as is; IPv6 by its /64
+ * prefix, since one host commonly holds a whole /64 and could otherwise rotate addresses to
+ * escape a per-IP limit.
+ */
+export function ipLimitKey(ip: string): string {
+  const address = ip.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':') || address.includes('.')) return address;
+  const [head = '', tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  if (groups.length !== 8) return address;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}

@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { RELAXED_SCALE, securityFromEnv } from '../../example-app/security-env.js';
+import { ipLimitKey } from '../../lib/security/request-identity.js';
 import { resolveRateLimits } from '../../lib/security/validate-rate-limits.js';
 import { ConfigurationError, type RateLimitOptions } from '../../lib/index.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
@@ -139,6 +140,28 @@ describe('token endpoint', () => {
     );
   });
 });
+
+test('IPv6 clients are limited by their /64, IPv4-mapped addresses as IPv4', () => {
+  expect(ipLimitKey('203.0.113.7')).toBe('203.0.113.7');
+  expect(ipLimitKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+  expect(ipLimitKey('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
+  expect(ipLimitKey('2001:0db8:0000:0001:ffff:0:0:2')).toBe('2001:db8:0:1::/64');
+  expect(ipLimitKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+  expect(ipLimitKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  expect(ipLimitKey('::1')).toBe('0:0:0:0::/64');
+});
+
+test('addresses of one IPv6 /64 behind a trusted proxy share a budget', () =>
+  withServer(
+    { token: { perIp: { points: 1, durationSeconds: 60 } } },
+    async (server) => {
+      const from = (ip: string) => clientCredentials(server, undefined, { 'x-forwarded-for': ip });
+      expect((await from('2001:db8:0:1::1')).status).toBe(200);
+      expect((await from('2001:db8:0:1::2')).status).toBe(429);
+      expect((await from('2001:db8:0:2::1')).status).toBe(200);
+    },
+    { trustProxy: true },
+  ));
 
 describe('revocation and introspection', () => {
   test('each counts per client and per IP', () =>
