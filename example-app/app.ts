@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import { mountOAuth, oauthErrorHandler, type OAuthKit, type ScopeDefinition } from '../lib/index.js';
+import {
+  mountOAuth,
+  oauthErrorHandler,
+  type OAuthKit,
+  type OAuthStore,
+  type ScopeDefinition,
+} from '../lib/index.js';
 import { apiRouter } from './api.js';
 import { demoClientRouter } from './demo-client.js';
 import { authenticate, findUser } from './users.js';
@@ -39,6 +45,8 @@ export interface ExampleAppOptions {
   sessionSecret?: string;
   trustProxy?: boolean;
   devSecretsFile?: string;
+  /** Where OAuth state lives. Default: the kit's in-memory store (one process). */
+  store?: OAuthStore;
 }
 
 export async function createExampleApp(options: ExampleAppOptions): Promise<{ app: Express; kit: OAuthKit }> {
@@ -80,6 +88,7 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     production,
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
+    ...(options.store ? { store: options.store } : {}),
     accounts: {
       authenticate,
       find: findUser,
