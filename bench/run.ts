@@ -419,8 +419,9 @@ const redisTokens =
   kitRedis && ['api', 'info'].some(wanted) ? await seedGrants(kitRedis.url, cfg.connections) : [];
 
 if (wanted('token') && kitMem) {
-  const [bare, peer] = await Promise.all([
+  const [bare, bareExpress, peer] = await Promise.all([
     start('bare oidc-provider', 'bench/servers/bare-provider.ts'),
+    start('bare oidc-provider in Express', 'bench/servers/bare-provider.ts', { WRAP: 'express' }),
     start('@node-oauth/oauth2-server', 'bench/servers/oauth2-server.ts'),
   ]);
   rows.push(
@@ -437,13 +438,19 @@ if (wanted('token') && kitMem) {
       ),
       clientCredentials(
         '1 client_credentials',
+        'bare oidc-provider inside an empty Express app',
+        bareExpress,
+        'bare oidc-provider in Express',
+      ),
+      clientCredentials(
+        '1 client_credentials',
         '@node-oauth/oauth2-server (opaque, memory)',
         peer,
         'oauth2-server',
       ),
     ])),
   );
-  await Promise.all([bare.stop(), peer.stop()]);
+  await Promise.all([bare.stop(), bareExpress.stop(), peer.stop()]);
 }
 
 if (wanted('api') && kitMem) {
@@ -614,6 +621,13 @@ const ratios: Ratio[] = [
     'client_credentials: kit (memory) vs bare oidc-provider',
     'kit, memory store',
     'bare oidc-provider (ES256 JWT, memory)',
+    1.0,
+  ),
+  ratio(
+    rows,
+    'client_credentials (for information): kit vs bare oidc-provider inside Express',
+    'kit, memory store',
+    'bare oidc-provider inside an empty Express app',
     1.0,
   ),
   ratio(

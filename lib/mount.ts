@@ -17,7 +17,7 @@ import { createGrantStatus } from './resource-server/grant-status.js';
 import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
-import { tokenInfoRouter } from './token-info.js';
+import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
 
 export interface OAuthKit {
   /** The underlying oidc-provider instance, for advanced hooks and events. */
@@ -38,7 +38,20 @@ function publicJwk(key: JWK): JWK {
   return Object.fromEntries(PUBLIC_KEY_MEMBERS.filter((m) => key[m] !== undefined).map((m) => [m, key[m]]));
 }
 
-function providerPaths(provider: Provider): RequestHandler {
+/**
+ * Every path the kit's own routers (interactions, static files, token info) serve starts with
+ * one of these, lower-cased. A router that serves another path must add its prefix here.
+ */
+const KIT_ROUTER_PREFIXES = ['/oauth/', TOKEN_INFO_PATH.toLowerCase()];
+
+/**
+ * The kit's one entry in the host's middleware stack. Every request of the host passes through
+ * it, so it decides with a Set lookup and a prefix check whether the path is the kit's, and only
+ * then walks the kit's routers; the host's own routes (its API) pay that check and nothing more.
+ * (Profiled: walking the nested interaction and token-info routers on every host request was
+ * most of the kit's cost on a protected API route.)
+ */
+function kitEntry(provider: Provider, kitRouter: express.Router): RequestHandler {
   const callback = provider.callback();
   const exact = new Set<string>([
     ...Object.values(ROUTES),
@@ -46,8 +59,12 @@ function providerPaths(provider: Provider): RequestHandler {
     '/.well-known/oauth-authorization-server',
   ]);
   const resume = `${ROUTES.authorization}/`;
-  return function oidcProviderRoutes(req, res, next) {
-    if (exact.has(req.path) || req.path.startsWith(resume)) return callback(req, res);
+  return function oauthKit(req, res, next) {
+    const path = req.path;
+    if (exact.has(path) || path.startsWith(resume)) return callback(req, res);
+    // Express routes match case-insensitively and with a trailing slash: so does this gate.
+    const lower = path.toLowerCase();
+    if (KIT_ROUTER_PREFIXES.some((prefix) => lower.startsWith(prefix))) return kitRouter(req, res, next);
     next();
   };
 }
@@ -98,8 +115,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const router = express.Router();
   router.use(interactionRouter({ provider, options, catalog, views, csrf }));
   router.use(tokenInfoRouter(verifyAccessToken));
-  router.use(providerPaths(provider));
-  app.use(router);
+  app.use(kitEntry(provider, router));
 
   return {
     provider,

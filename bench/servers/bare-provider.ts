@@ -1,7 +1,8 @@
 /**
  * Entry: bare oidc-provider, the floor the kit adds cost to. Same token settings as the kit:
  * client_credentials, resource indicators, JWT access tokens signed ES256 for `${issuer}/api`,
- * oidc-provider's own in-memory adapter, no Express around it. Env: PORT.
+ * oidc-provider's own in-memory adapter, no Express around it (WRAP=express: inside an empty
+ * Express app). Env: PORT, WRAP.
  */
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -52,4 +53,13 @@ const configuration: Configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
-await listen(provider.callback(), port);
+if (process.env.WRAP === 'express') {
+  // The same provider as one middleware of an otherwise empty Express app: what hosting any
+  // Koa-based provider inside Express costs, before anything the kit adds.
+  const { default: express } = await import('express');
+  const app = express();
+  app.disable('x-powered-by');
+  const callback = provider.callback();
+  app.use((req, res) => callback(req, res));
+  await listen(app, port);
+} else await listen(provider.callback(), port);
