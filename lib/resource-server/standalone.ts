@@ -115,6 +115,7 @@ export async function mountResourceServer(
       return grantStatus ? grantStatus.isActive(grantId) : false;
     },
     ...(introspect ? { introspect } : {}),
+    cache: settings.verifiedTokenCache ?? {},
   });
 
   setResourceServer(app.locals, {

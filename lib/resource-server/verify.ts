@@ -3,6 +3,13 @@
  * `typ: at+jwt`, issuer, audience, time, and that the token's grant has not been revoked.
  * Tokens it cannot verify locally (opaque, or another issuer's) go to RFC 7662 introspection
  * when the host configured it.
+ *
+ * A client sends the same access token on every call until it expires, so a token that passed
+ * verification is remembered (keyed by the token string) and its signature is not checked
+ * again. What is remembered never outlives the token's `exp` (nor `maxAgeSeconds`), the cache
+ * is bounded, and the grant check still runs on every request: a revoked grant is refused at
+ * once, and its entry dropped. (Profiled: signature verification was the largest share of a
+ * protected request the kit controls.)
  */
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ConfigurationError } from '../errors/configuration-error.js';
@@ -38,6 +45,17 @@ export const ALLOWED_ALGORITHMS = [
   'PS512',
 ];
 
+/** The cache of verified tokens. */
+export interface VerifiedTokenCacheSettings {
+  /** Most tokens remembered; the oldest are forgotten first. Default 10 000. */
+  maxEntries?: number;
+  /**
+   * Longest a verification is reused (s), however late the token expires; bounds how long a
+   * signing key withdrawn from the JWKS keeps verifying tokens it signed. Default 60.
+   */
+  maxAgeSeconds?: number;
+}
+
 export interface VerifierOptions {
   issuer: string;
   audience: string;
@@ -48,6 +66,10 @@ export interface VerifierOptions {
   isGrantActive(grantId: string): Promise<boolean>;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
   introspect?: (token: string) => Promise<AuthInfo>;
+  /** Verified-token cache; `false` verifies every request from scratch. Default on. */
+  cache?: VerifiedTokenCacheSettings | false;
+  /** The clock (epoch ms). Tests move it; default `Date.now`. */
+  now?: () => number;
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthInfo>;
@@ -74,8 +96,31 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     }
   }
   const clockTolerance = options.clockToleranceSeconds ?? 5;
+  const now = options.now ?? Date.now;
+  const cache = options.cache === false ? undefined : createCache(options.cache ?? {});
+
+  async function assertGrantActive(grantId: string | undefined): Promise<void> {
+    if (grantId === undefined) return;
+    let active: boolean;
+    try {
+      active = await isGrantActive(grantId);
+    } catch {
+      throw new TokenStoreUnavailableError();
+    }
+    if (!active) throw new InvalidTokenError('The access token has been revoked.');
+  }
 
   return async function verifyAccessToken(token) {
+    const cached = cache?.get(token, now());
+    if (cached) {
+      try {
+        await assertGrantActive(cached.grantId);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) cache!.delete(token);
+        throw error;
+      }
+      return copyOf(cached);
+    }
     if (introspect && isForeign(token, issuer)) return introspect(token);
     let claims: JWTPayload;
     try {
@@ -85,6 +130,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         algorithms,
         typ: 'at+jwt',
         clockTolerance,
+        currentDate: new Date(now()),
         requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
       }));
     } catch (error) {
@@ -100,16 +146,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
-    if (grantId !== undefined) {
-      let active: boolean;
-      try {
-        active = await isGrantActive(grantId);
-      } catch {
-        throw new TokenStoreUnavailableError();
-      }
-      if (!active) throw new InvalidTokenError('The access token has been revoked.');
-    }
-    return {
+    await assertGrantActive(grantId);
+    const auth: AuthInfo = {
       sub: claims.sub,
       clientId,
       scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [],
@@ -119,6 +157,54 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       grantId,
       expiresAt: claims.exp!,
     };
+    // The host may change what it gets in req.auth: the cache keeps its own frozen copy.
+    cache?.set(token, deepFreeze(structuredClone(auth)), now());
+    return auth;
+  };
+}
+
+/** A fresh AuthInfo for each request, so one request's changes never reach the next. */
+function copyOf(auth: AuthInfo): AuthInfo {
+  return { ...auth, scopes: [...auth.scopes], claims: { ...auth.claims } };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+interface VerifiedTokenCache {
+  get(token: string, nowMs: number): AuthInfo | undefined;
+  set(token: string, auth: AuthInfo, nowMs: number): void;
+  delete(token: string): void;
+}
+
+function createCache(settings: VerifiedTokenCacheSettings): VerifiedTokenCache {
+  const maxEntries = settings.maxEntries ?? 10_000;
+  const maxAgeMs = (settings.maxAgeSeconds ?? 60) * 1000;
+  /** token → the verified AuthInfo and the epoch ms it may be reused until */
+  const entries = new Map<string, { auth: AuthInfo; until: number }>();
+  return {
+    get(token, nowMs) {
+      const entry = entries.get(token);
+      if (!entry) return undefined;
+      if (entry.until > nowMs) return entry.auth;
+      entries.delete(token);
+      return undefined;
+    },
+    set(token, auth, nowMs) {
+      // Never past `exp`, even though verification tolerates clock skew beyond it.
+      const until = Math.min(auth.expiresAt * 1000, nowMs + maxAgeMs);
+      if (until <= nowMs || maxEntries <= 0) return;
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+      entries.set(token, { auth, until });
+    },
+    delete(token) {
+      entries.delete(token);
+    },
   };
 }
 
