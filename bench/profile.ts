@@ -34,22 +34,23 @@ const kit = await startServer({
 });
 
 const grants = scenario === 'token' ? [] : await seedGrants(kit.url, connections);
+const chains = grants.map((g) => ({ rt: g.refreshToken }));
 const perConnection = (i: number): Request[] => {
   const g = grants[i % Math.max(grants.length, 1)];
   switch (scenario) {
     case 'token':
       return [formPost('/oauth/token', { grant_type: 'client_credentials', scope: 'tasks:read' }, BASIC)];
     case 'refresh': {
-      let rt = g!.refreshToken;
+      const chain = chains[i]!;
       return [
         {
           ...formPost('/oauth/token', { grant_type: 'refresh_token' }, BASIC),
           setupRequest: (req: Request) => ({
             ...req,
-            body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }).toString(),
+            body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chain.rt }).toString(),
           }),
           onResponse: (status: number, body: string) => {
-            if (status === 200) rt = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+            if (status === 200) chain.rt = (JSON.parse(body) as { refresh_token: string }).refresh_token;
           },
         },
       ];
@@ -66,6 +67,12 @@ const perConnection = (i: number): Request[] => {
 };
 
 await runLoad({ url: kit.url, connections, seconds: 3, perConnection }); // warm-up
+if (scenario === 'refresh') {
+  // Every connection had a refresh in flight when the warm-up stopped: its rotated token never
+  // arrived, and presenting the old one again would be a replay. Start new chains.
+  const fresh = await seedGrants(kit.url, connections);
+  fresh.forEach((g, i) => (chains[i]!.rt = g.refreshToken));
+}
 const result = await runLoad({ url: kit.url, connections, seconds, perConnection, pid: kit.pid });
 await kit.stop();
 process.stdout.write(

@@ -6,7 +6,7 @@
  * all of them, and ratios are computed from the medians of this one invocation. Only 2xx
  * responses count as throughput; every other status is counted and shown.
  *
- * Env knobs: BENCH_CONNECTIONS (50), BENCH_RUNS (3), BENCH_SECONDS (5 per run), BENCH_WARMUP (3),
+ * Env knobs: BENCH_CONNECTIONS (50), BENCH_RUNS (3), BENCH_SECONDS (5 per run), BENCH_WARMUP (5),
  * BENCH_SOAK_SECONDS (120: RSS is compared between minute 1 and minute 2), BENCH_ONLY (comma
  * list of: algorithms,token,refresh,api,info,soak,scale), BENCH_LIMIT_SECONDS (hard stop, 900).
  */
@@ -37,7 +37,7 @@ const cfg = {
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
   runs: Number(env.BENCH_RUNS ?? 3),
   seconds: Number(env.BENCH_SECONDS ?? 5),
-  warmup: Number(env.BENCH_WARMUP ?? 3),
+  warmup: Number(env.BENCH_WARMUP ?? 5),
   soakSeconds: Number(env.BENCH_SOAK_SECONDS ?? 120),
   limitSeconds: Number(env.BENCH_LIMIT_SECONDS ?? 900),
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined,
