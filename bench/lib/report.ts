@@ -60,6 +60,11 @@ export interface Ratio {
   numerator: string;
   denominator: string;
   ratio: number | undefined;
+  /**
+   * The same comparison by server CPU per request (denominator's / numerator's): less
+   * sensitive to the machine's other load than req/s, shown beside it for that reason.
+   */
+  cpuRatio?: number;
   target: number;
   met: boolean | undefined;
   pending?: string;
@@ -98,7 +103,16 @@ export function ratio(
     };
   }
   const value = a.rps / b.rps;
-  return { goal, numerator, denominator, ratio: value, target, met: value >= target };
+  const cpuRatio = a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined;
+  return {
+    goal,
+    numerator,
+    denominator,
+    ratio: value,
+    ...(cpuRatio !== undefined ? { cpuRatio } : {}),
+    target,
+    met: value >= target,
+  };
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -118,12 +132,12 @@ export function rowsTable(rows: Row[], runsPerRow: number): string {
 }
 
 export function ratiosTable(ratios: Ratio[]): string {
-  const lines = ['| goal | ratio | target | met |', '|---|---:|---:|---|'];
+  const lines = ['| goal | ratio (req/s) | target | met | ratio by CPU ms/req |', '|---|---:|---:|---|---:|'];
   for (const r of ratios) {
     const met =
       r.met === undefined ? `pending: ${r.pending}` : r.met ? 'yes' : r.pending ? `no (${r.pending})` : 'no';
     lines.push(
-      `| ${r.goal} | ${r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`} | ≥ ${r.target.toFixed(2)}× | ${met} |`,
+      `| ${r.goal} | ${r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`} | ≥ ${r.target.toFixed(2)}× | ${met} | ${r.cpuRatio === undefined ? '–' : `${r.cpuRatio.toFixed(2)}×`} |`,
     );
   }
   return lines.join('\n');
