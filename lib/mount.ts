@@ -104,6 +104,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     algorithms: [options.signingAlgorithm],
     clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
     isGrantActive: grantStatus.isActive,
+    knownGrantStatus: grantStatus.peek,
     cache: options.resourceServer.verifiedTokenCache ?? {},
   });
   setResourceServer(app.locals, {

@@ -64,6 +64,8 @@ export interface VerifierOptions {
   clockToleranceSeconds?: number;
   /** Resolves false when the grant was revoked; rejects when that cannot be known. */
   isGrantActive(grantId: string): Promise<boolean>;
+  /** The grant's status when memory already knows it (no store call, no promise), else undefined. */
+  knownGrantStatus?(grantId: string): boolean | undefined;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
   introspect?: (token: string) => Promise<AuthInfo>;
   /** Verified-token cache; `false` verifies every request from scratch. Default on. */
@@ -72,7 +74,14 @@ export interface VerifierOptions {
   now?: () => number;
 }
 
-export type TokenVerifier = (token: string) => Promise<AuthInfo>;
+export interface TokenVerifier {
+  (token: string): Promise<AuthInfo>;
+  /**
+   * The same answer synchronously when it needs no I/O (the token is in the verified-token
+   * cache and its grant's status is in memory); undefined otherwise. Throws as the call does.
+   */
+  fromMemory?(token: string): AuthInfo | undefined;
+}
 
 function isForeign(token: string, issuer: string): boolean {
   if (token.split('.').length !== 3) return true;
@@ -110,7 +119,21 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (!active) throw new InvalidTokenError('The access token has been revoked.');
   }
 
-  return async function verifyAccessToken(token) {
+  function fromMemory(token: string): AuthInfo | undefined {
+    const cached = cache?.get(token, now());
+    if (!cached) return undefined;
+    if (cached.grantId !== undefined) {
+      const known = options.knownGrantStatus?.(cached.grantId);
+      if (known === undefined) return undefined;
+      if (!known) {
+        cache!.delete(token);
+        throw new InvalidTokenError('The access token has been revoked.');
+      }
+    }
+    return copyOf(cached);
+  }
+
+  const verifyAccessToken: TokenVerifier = async function verifyAccessToken(token) {
     const cached = cache?.get(token, now());
     if (cached) {
       try {
@@ -161,6 +184,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     cache?.set(token, deepFreeze(structuredClone(auth)), now());
     return auth;
   };
+  verifyAccessToken.fromMemory = fromMemory;
+  return verifyAccessToken;
 }
 
 /** A fresh AuthInfo for each request, so one request's changes never reach the next. */

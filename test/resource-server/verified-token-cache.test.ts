@@ -170,3 +170,28 @@ test('in-process: revoking a grant refuses its already-cached access token at on
     await server.close();
   }
 });
+
+describe('the synchronous path (no promise when memory has the answer)', () => {
+  test('answers only for a cached token whose grant status memory knows', async () => {
+    const status = new Map<string, boolean>();
+    const { verify, counts } = verifier({ knownGrantStatus: (id) => status.get(id) });
+    const token = await issuer.mint({ scopes: ['tasks:read'], claims: { gid: 'g5' } });
+    expect(verify.fromMemory!(token)).toBeUndefined(); // never verified
+    await verify(token);
+    expect(verify.fromMemory!(token)).toBeUndefined(); // grant status not in memory
+    status.set('g5', true);
+    expect(verify.fromMemory!(token)?.scopes).toEqual(['tasks:read']);
+    expect(counts.signatures).toBe(1);
+  });
+
+  test('refuses a cached token as soon as memory knows its grant is revoked', async () => {
+    const status = new Map<string, boolean>([['g6', true]]);
+    const { verify } = verifier({ knownGrantStatus: (id) => status.get(id) });
+    const token = await issuer.mint({ claims: { gid: 'g6' } });
+    await verify(token);
+    expect(verify.fromMemory!(token)).toBeDefined();
+    status.set('g6', false);
+    expect(() => verify.fromMemory!(token)).toThrow('The access token has been revoked.');
+    expect(verify.fromMemory!(token)).toBeUndefined(); // the entry is gone
+  });
+});
