@@ -68,6 +68,27 @@ function providerPaths(provider: Provider): RequestHandler {
   };
 }
 
+/**
+ * The kit's one entry in the host's middleware stack. Every host request passes through it, so
+ * it decides with a Set lookup and prefix checks whether the path is the kit's, and only then
+ * walks the kit's router (rate limits, HTTPS, pages, provider); the host's own routes pay that
+ * check and nothing more. (Profiled: walking the kit's nested routers on every host request was
+ * most of the kit's cost on a protected API route.)
+ */
+function kitEntry(kitRouter: express.Router, prefixes: string[]): RequestHandler {
+  const { exact, resume } = PROVIDER_PATHS;
+  const lowered = prefixes.map((p) => p.toLowerCase());
+  return function oauthKit(req, res, next) {
+    const path = req.path;
+    // Express routes match case-insensitively and with a trailing slash: so does this gate.
+    const lower = path.toLowerCase();
+    if (exact.has(path) || path.startsWith(resume) || lowered.some((p) => lower.startsWith(p))) {
+      return kitRouter(req, res, next);
+    }
+    next();
+  };
+}
+
 export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Promise<OAuthKit> {
   const options = await resolveOptions(userOptions);
   const catalog = createScopeCatalog(options.scopes);
@@ -155,6 +176,9 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     // A disabled or deleted app's tokens stop at once: its `Client` entry is gone, and the
     // registry announces the change on the feed so every process re-checks.
     isClientActive: clientStatus.isActive,
+    knownGrantStatus: grantStatus.peek,
+    knownClientStatus: clientStatus.peek,
+    cache: options.resourceServer.verifiedTokenCache ?? {},
   });
   setResourceServer(app.locals, {
     verify: verifyAccessToken,
@@ -196,7 +220,13 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(providerPaths(provider));
   router.use(kitErrorHandler({ views, logger, pageHeaders }));
-  app.use(router);
+  app.use(
+    kitEntry(router, [
+      '/oauth/',
+      TOKEN_INFO_PATH,
+      ...(options.pages ? Object.values(options.pages.paths) : []),
+    ]),
+  );
 
   return {
     provider,

@@ -188,6 +188,7 @@ const RESOURCE_SERVER_OPTIONS = [
   'clockToleranceSeconds',
   'wildcardScopes',
   'whenFeedDown',
+  'verifiedTokenCache',
 ];
 
 /** Validates requireScope() settings (shared by mountOAuth and mountResourceServer). */
@@ -232,12 +233,44 @@ export function validateResourceServerSettings(
   if (!['check-store', 'fail-closed'].includes(whenFeedDown)) {
     throw new ConfigurationError(`${at}.whenFeedDown`, "must be 'check-store' or 'fail-closed'.");
   }
+  const cache = settings.verifiedTokenCache ?? {};
+  if (cache !== false) {
+    if (typeof cache !== 'object' || cache === null) {
+      throw new ConfigurationError(`${at}.verifiedTokenCache`, 'must be an object or false.');
+    }
+    for (const key of Object.keys(cache)) {
+      if (!['maxEntries', 'maxAgeSeconds'].includes(key)) {
+        throw new ConfigurationError(
+          `${at}.verifiedTokenCache.${key}`,
+          'is not a cache option.',
+          didYouMean(key, ['maxEntries', 'maxAgeSeconds']),
+        );
+      }
+    }
+    const { maxEntries = 10_000, maxAgeSeconds = 60 } = cache;
+    if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) {
+      throw new ConfigurationError(
+        `${at}.verifiedTokenCache.maxEntries`,
+        'must be an integer from 0 to 1 000 000.',
+      );
+    }
+    if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0 || maxAgeSeconds > 3600) {
+      throw new ConfigurationError(
+        `${at}.verifiedTokenCache.maxAgeSeconds`,
+        'must be between 0 and 3600 seconds.',
+      );
+    }
+  }
   return {
     ...(settings.realm !== undefined ? { realm: settings.realm } : {}),
     tokenLocations: locations,
     clockToleranceSeconds: skew,
     wildcardScopes: settings.wildcardScopes ?? true,
     whenFeedDown,
+    verifiedTokenCache:
+      cache === false
+        ? false
+        : { maxEntries: cache.maxEntries ?? 10_000, maxAgeSeconds: cache.maxAgeSeconds ?? 60 },
   };
 }
 

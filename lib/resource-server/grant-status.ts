@@ -32,6 +32,11 @@ export interface GrantStatusOptions {
 
 export interface GrantStatus {
   isActive(grantId: string): Promise<boolean>;
+  /**
+   * The answer when memory already has it (remembered alive while the feed is up, or
+   * revoked), without a promise; undefined when only `isActive` can tell.
+   */
+  peek(grantId: string): boolean | undefined;
   close(): void;
 }
 
@@ -77,6 +82,14 @@ export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
   );
 
   return {
+    peek(grantId) {
+      const now = Date.now();
+      const refusedUntil = revoked.get(grantId);
+      if (refusedUntil !== undefined && refusedUntil > now) return false;
+      if (!feedUp) return undefined;
+      const until = alive.get(grantId);
+      return until !== undefined && until > now ? true : undefined;
+    },
     async isActive(grantId) {
       const now = Date.now();
       const refusedUntil = revoked.get(grantId);

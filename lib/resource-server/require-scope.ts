@@ -54,17 +54,37 @@ export function holdsScope(held: ReadonlySet<string>, required: string, wildcard
 type Accept = (held: ReadonlySet<string>, wildcards: boolean) => boolean;
 
 function middleware(required: string[], accept: Accept): RequestHandler {
-  return async function requireScopeMiddleware(req: Request, _res: Response, next: NextFunction) {
+  return function requireScopeMiddleware(req: Request, _res: Response, next: NextFunction) {
     const context = contextOf(req);
-    try {
-      const auth = await context.verify(getBearerToken(req, context.tokenLocations));
-      if (!accept(new Set(auth.scopes), context.wildcardScopes)) throw new InsufficientScopeError(required);
-      req.auth = auth;
-      next();
-    } catch (error) {
+    const fail = (error: unknown) => {
       if (error instanceof BearerError) error.realm = context.realm;
       next(error);
+    };
+    const admit = (auth: AuthInfo): boolean => {
+      if (!accept(new Set(auth.scopes), context.wildcardScopes)) {
+        fail(new InsufficientScopeError(required));
+        return false;
+      }
+      req.auth = auth;
+      return true;
+    };
+    let token: string;
+    let known: AuthInfo | undefined;
+    try {
+      token = getBearerToken(req, context.tokenLocations);
+      known = context.verify.fromMemory?.(token);
+    } catch (error) {
+      return fail(error);
     }
+    // A token verified before whose grant memory knows is answered without a promise: the same
+    // checks, fewer microtask turns (profiled: promises were most of what remained per request).
+    if (known) {
+      if (admit(known)) next();
+      return;
+    }
+    context.verify(token).then((auth) => {
+      if (admit(auth)) next();
+    }, fail);
   };
 }
 

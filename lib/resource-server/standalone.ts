@@ -114,7 +114,9 @@ export async function mountResourceServer(
       // Without a store (static test keys only) a token naming a grant cannot be checked: refuse.
       return grantStatus ? grantStatus.isActive(grantId) : false;
     },
+    ...(grantStatus ? { knownGrantStatus: grantStatus.peek } : {}),
     ...(introspect ? { introspect } : {}),
+    cache: settings.verifiedTokenCache ?? {},
   });
 
   setResourceServer(app.locals, {

@@ -124,3 +124,23 @@ test('a revocation arriving during a store check is not overwritten by the stale
   expect(await first).toBe(true); // answered before the revocation was known
   expect(await status.isActive('g1')).toBe(false);
 });
+
+test('peek answers from memory only, and never "alive" while the feed is down', async () => {
+  const { feed, setUp } = controllableFeed();
+  const store = countingStore(new Set(['g1']));
+  const status = createGrantStatus({
+    feed,
+    isGrantActive: store.isGrantActive,
+    maxTokenLifetimeSeconds: 3600,
+  });
+  expect(status.peek('g1')).toBeUndefined();
+  await status.isActive('g1');
+  expect(status.peek('g1')).toBe(true);
+  setUp(false);
+  expect(status.peek('g1')).toBeUndefined();
+  setUp(true);
+  await status.isActive('g1');
+  await feed.publish('g1');
+  expect(status.peek('g1')).toBe(false);
+  expect(store.calls).toBe(2);
+});

@@ -1,0 +1,157 @@
+/** Medians, ratios and the printed tables of a bench run. */
+import type { AlgorithmResult } from './algorithms.js';
+import type { LoadResult } from './load.js';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface Row {
+  scenario: string;
+  name: string;
+  /** Which process served it (several rows can share one). */
+  process: string;
+  runs: LoadResult[];
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuMsPerRequest: number | undefined;
+  peakRssMB: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  note?: string;
+}
+
+export function summarize(
+  scenario: string,
+  name: string,
+  process: string,
+  runs: LoadResult[],
+  peakRssBytes: number,
+  note?: string,
+): Row {
+  const statusCodes: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [code, n] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  }
+  const cpu = runs.map((r) => r.cpuMsPerRequest).filter((c): c is number => c !== undefined);
+  return {
+    scenario,
+    name,
+    process,
+    runs,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuMsPerRequest: cpu.length ? median(cpu) : undefined,
+    peakRssMB: peakRssBytes / 2 ** 20,
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    statusCodes,
+    ...(note ? { note } : {}),
+  };
+}
+
+export interface Ratio {
+  goal: string;
+  numerator: string;
+  denominator: string;
+  ratio: number | undefined;
+  /**
+   * The same comparison by server CPU per request (denominator's / numerator's): less
+   * sensitive to the machine's other load than req/s, shown beside it for that reason.
+   */
+  cpuRatio?: number;
+  target: number;
+  met: boolean | undefined;
+  pending?: string;
+}
+
+export function ratio(
+  rows: Row[],
+  goal: string,
+  numerator: string,
+  denominator: string,
+  target: number,
+  pending?: string,
+): Ratio {
+  const a = rows.find((r) => r.name === numerator);
+  const b = rows.find((r) => r.name === denominator);
+  if (!a || !b) {
+    return {
+      goal,
+      numerator,
+      denominator,
+      ratio: undefined,
+      target,
+      met: undefined,
+      pending: pending ?? 'not measured',
+    };
+  }
+  if (b.rps === 0) {
+    return {
+      goal,
+      numerator,
+      denominator,
+      ratio: undefined,
+      target,
+      met: false,
+      pending: `${denominator}: no 2xx`,
+    };
+  }
+  const value = a.rps / b.rps;
+  const cpuRatio = a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined;
+  return {
+    goal,
+    numerator,
+    denominator,
+    ratio: value,
+    ...(cpuRatio !== undefined ? { cpuRatio } : {}),
+    target,
+    met: value >= target,
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number | undefined, digits = 2) => (n === undefined ? '–' : n.toFixed(digits));
+
+export function rowsTable(rows: Row[], runsPerRow: number): string {
+  const lines = [
+    `| scenario | server | req/s (2xx, median of ${runsPerRow}) | p50 ms | p99 ms | server CPU ms/req | peak RSS MB | non-2xx | errors |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.scenario} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${int(r.rps)} | ${r.p50} | ${r.p99} | ${fixed(r.cpuMsPerRequest)} | ${int(r.peakRssMB)} | ${r.non2xx} | ${r.errors} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function ratiosTable(ratios: Ratio[]): string {
+  const lines = ['| goal | ratio (req/s) | target | met | ratio by CPU ms/req |', '|---|---:|---:|---|---:|'];
+  for (const r of ratios) {
+    const met =
+      r.met === undefined ? `pending: ${r.pending}` : r.met ? 'yes' : r.pending ? `no (${r.pending})` : 'no';
+    lines.push(
+      `| ${r.goal} | ${r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`} | ≥ ${r.target.toFixed(2)}× | ${met} | ${r.cpuRatio === undefined ? '–' : `${r.cpuRatio.toFixed(2)}×`} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function algorithmsTable(results: AlgorithmResult[]): string {
+  const lines = [
+    '| alg | node:crypto sign/s | node:crypto verify/s | jose JWT sign/s | jose JWT verify/s | token bytes |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const a of results) {
+    lines.push(
+      `| ${a.alg} | ${int(a.cryptoSignPerSecond)} | ${int(a.cryptoVerifyPerSecond)} | ${int(a.joseSignPerSecond)} | ${int(a.joseVerifyPerSecond)} | ${a.tokenBytes} |`,
+    );
+  }
+  return lines.join('\n');
+}

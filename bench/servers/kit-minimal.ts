@@ -1,0 +1,23 @@
+/**
+ * Entry: the kit mounted in an otherwise empty Express app (no helmet, no session, no host
+ * routes), beside bare oidc-provider in an empty Express app: the difference between the two is
+ * what the kit itself adds to the token endpoint. Env: PORT, DEV_SECRETS_FILE, RATE_LIMITS.
+ */
+import express from 'express';
+import { SCOPES, TEST_CLIENT } from '../../example-app/app.js';
+import { mountOAuth } from '../../lib/index.js';
+import { listen } from './listen.js';
+
+const port = Number(process.env.PORT);
+const issuer = `http://127.0.0.1:${port}`;
+const app = express();
+app.disable('x-powered-by');
+await mountOAuth(app, {
+  issuer,
+  scopes: SCOPES,
+  ...(process.env.DEV_SECRETS_FILE ? { devSecretsFile: process.env.DEV_SECRETS_FILE } : {}),
+  // Token requests never reach these: client_credentials has no user.
+  accounts: { authenticate: async () => undefined, find: async () => undefined },
+  clients: [{ ...TEST_CLIENT, redirectUris: [`${issuer}/callback`], testMode: true }],
+});
+await listen(app, port);
