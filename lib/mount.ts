@@ -154,7 +154,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
 
   const grantStatus = createGrantStatus({
     feed: options.store.revocations,
-    isGrantActive: (grantId) => isGrantActive(provider, grantId),
+    isGrantActive: (grantId) => isGrantActive(provider.Grant.adapter, grantId),
     maxTokenLifetimeSeconds: options.ttl.accessToken,
     whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
   });

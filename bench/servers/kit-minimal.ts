@@ -6,6 +6,7 @@
 import express from 'express';
 import { SCOPES, TEST_CLIENT } from '../../example-app/app.js';
 import { mountOAuth } from '../../lib/index.js';
+import { securityFromEnv } from '../../example-app/security-env.js';
 import { listen } from './listen.js';
 
 const port = Number(process.env.PORT);
@@ -19,5 +20,7 @@ await mountOAuth(app, {
   // Token requests never reach these: client_credentials has no user.
   accounts: { authenticate: async () => undefined, find: async () => undefined },
   clients: [{ ...TEST_CLIENT, redirectUris: [`${issuer}/callback`], testMode: true }],
+  // The same RATE_LIMITS=relaxed and LOG_LEVEL handling as the example app: limits stay in the path.
+  ...(await securityFromEnv(process.env)),
 });
 await listen(app, port);

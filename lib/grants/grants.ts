@@ -4,7 +4,7 @@
  * stored: requireScope and token info ask `isGrantActive` for every token that names a grant.
  */
 import type Provider from 'oidc-provider';
-import type { RevocationFeed } from '../../adapters/contract.js';
+import type { Adapter, RevocationFeed } from '../../adapters/contract.js';
 
 const MODELS_BOUND_TO_GRANTS = [
   'AccessToken',
@@ -23,7 +23,8 @@ export async function revokeGrant(provider: Provider, feed: RevocationFeed, gran
   await feed.publish(grantId);
 }
 
-export async function isGrantActive(provider: Provider, grantId: string): Promise<boolean> {
-  const grant = await provider.Grant.adapter.find(grantId);
+/** Reads the store's Grant model: `provider.Grant.adapter`, or `new store.Adapter('Grant')` away from the provider. */
+export async function isGrantActive(grants: Pick<Adapter, 'find'>, grantId: string): Promise<boolean> {
+  const grant = await grants.find(grantId);
   return grant !== undefined && (typeof grant.exp !== 'number' || grant.exp * 1000 > Date.now());
 }

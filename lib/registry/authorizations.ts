@@ -71,7 +71,7 @@ export function createAuthorizations(
         if (!record) return undefined;
         // oidc-provider revokes grants itself too (refresh-token reuse, the revocation endpoint):
         // a record whose grant is gone is dropped here rather than listed.
-        if (!(await isGrantActive(provider, id))) {
+        if (!(await isGrantActive(provider.Grant.adapter, id))) {
           await records.delete(COLLECTION, id);
           return undefined;
         }

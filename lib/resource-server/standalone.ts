@@ -11,6 +11,7 @@ import type { OAuthStore } from '../../adapters/contract.js';
 import type { ResourceServerSettings } from '../config/options.js';
 import { validateResourceServerSettings } from '../config/validate.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { isGrantActive } from '../grants/grants.js';
 import { createGrantStatus } from './grant-status.js';
 import { createIntrospector, type IntrospectionSettings } from './introspect.js';
 import { setResourceServer } from './require-scope.js';
@@ -92,17 +93,16 @@ export async function mountResourceServer(
       ? createIntrospector(metadata, { allowHttp, ...introspection })
       : undefined;
 
-  const grantStatus = store
-    ? createGrantStatus({
-        feed: store.revocations,
-        isGrantActive: async (grantId) => {
-          const grant = await new store.Adapter('Grant').find(grantId);
-          return grant !== undefined && (typeof grant.exp !== 'number' || grant.exp * 1000 > Date.now());
-        },
-        maxTokenLifetimeSeconds: maxTokenLifetimeSeconds ?? 3600,
-        whenFeedDown: settings.whenFeedDown ?? 'check-store',
-      })
-    : undefined;
+  const grants = store ? new store.Adapter('Grant') : undefined;
+  const grantStatus =
+    store && grants
+      ? createGrantStatus({
+          feed: store.revocations,
+          isGrantActive: (grantId) => isGrantActive(grants, grantId),
+          maxTokenLifetimeSeconds: maxTokenLifetimeSeconds ?? 3600,
+          whenFeedDown: settings.whenFeedDown ?? 'check-store',
+        })
+      : undefined;
 
   const verifyAccessToken = createTokenVerifier({
     issuer: issuer.href.replace(/\/$/, ''),
