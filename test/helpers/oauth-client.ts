@@ -129,3 +129,40 @@ export async function callApi(issuer: string, path: string, token: string) {
     json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }
+
+/** Redeems the code of an authorize() result at the token endpoint (HTTP Basic). */
+export function exchangeCode(
+  issuer: string,
+  result: AuthorizeResult,
+  redirectUri: string,
+  credentials: { clientId: string; clientSecret: string },
+) {
+  return tokenRequest(
+    issuer,
+    {
+      grant_type: 'authorization_code',
+      code: result.callback.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+      code_verifier: result.codeVerifier,
+    },
+    credentials,
+  );
+}
+
+/** RFC 7009 revocation with HTTP Basic client authentication; returns the response status. */
+export async function revokeToken(
+  issuer: string,
+  token: string,
+  credentials: { clientId: string; clientSecret: string },
+  hint?: 'refresh_token' | 'access_token',
+): Promise<number> {
+  const response = await fetch(`${issuer}/oauth/revoke`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ token, ...(hint ? { token_type_hint: hint } : {}) }),
+  });
+  return response.status;
+}

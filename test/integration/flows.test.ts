@@ -8,7 +8,14 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
-import { authorize, callApi, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
+import {
+  authorize,
+  callApi,
+  codeFlow,
+  exchangeCode,
+  revokeToken,
+  tokenRequest,
+} from '../helpers/oauth-client.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
@@ -259,17 +266,7 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
         redirectUri,
         scope: 'tasks:read',
       });
-      const exchange = () =>
-        tokenRequest(
-          server.issuer,
-          {
-            grant_type: 'authorization_code',
-            code: result.callback.searchParams.get('code')!,
-            redirect_uri: redirectUri,
-            code_verifier: result.codeVerifier,
-          },
-          TEST_CLIENT,
-        );
+      const exchange = () => exchangeCode(server.issuer, result, redirectUri, TEST_CLIENT);
       const first = await exchange();
       expect(first.status).toBe(200);
       const second = await exchange();
@@ -345,18 +342,9 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
       const tokens = await codeFlow(server.issuer, TEST_CLIENT, redirectUri, 'tasks:read');
       const rotated = await refresh(tokens.refresh_token!);
       expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
-      const revoke = await fetch(`${server.issuer}/oauth/revoke`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
-        },
-        body: new URLSearchParams({
-          token: rotated.json.refresh_token as string,
-          token_type_hint: 'refresh_token',
-        }),
-      });
-      expect(revoke.status).toBe(200);
+      expect(
+        await revokeToken(server.issuer, rotated.json.refresh_token as string, TEST_CLIENT, 'refresh_token'),
+      ).toBe(200);
       for (const token of [tokens.access_token, rotated.json.access_token as string]) {
         expect((await callApi(server.issuer, '/v1/tasks', token)).status).toBe(401);
         expect((await callApi(server.issuer, '/v1/oauth/token/info', token)).status).toBe(401);

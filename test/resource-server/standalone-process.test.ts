@@ -10,7 +10,7 @@ import { createRedisStore, mountResourceServer, oauthErrorHandler, requireScope 
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { FAST_RETRY, RedisServer } from '../helpers/redis-server.js';
 import { startExampleProcess, type ExampleProcess } from '../helpers/example-process.js';
-import { codeFlow } from '../helpers/oauth-client.js';
+import { codeFlow, revokeToken } from '../helpers/oauth-client.js';
 
 let redis: RedisServer;
 let example: ExampleProcess;
@@ -40,15 +40,7 @@ test('a revoked grant is refused by a standalone resource server in another proc
   expect(ok.status).toBe(200);
   expect(ok.body).toEqual({ sub: 'user_123' });
 
-  const revoked = await fetch(`${example.issuer}/oauth/revoke`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ token: tokens.refresh_token! }),
-  });
-  expect(revoked.status).toBe(200);
+  expect(await revokeToken(example.issuer, tokens.refresh_token!, TEST_CLIENT)).toBe(200);
   const started = Date.now();
   let status = 200;
   while (status === 200 && Date.now() - started < 1000) status = (await call()).status;

@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { mountResourceServer, oauthErrorHandler, requireScope } from '../../lib/index.js';
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
-import { codeFlow, tokenRequest } from '../helpers/oauth-client.js';
+import { codeFlow, revokeToken, tokenRequest } from '../helpers/oauth-client.js';
 
 let server: RunningExample;
 beforeAll(async () => {
@@ -48,15 +48,7 @@ test('a revoked grant is refused within 1 second', async () => {
   const tokens = await codeFlow(server.issuer, TEST_CLIENT, redirectUri, 'tasks:read');
   const call = () => request(app).get('/reports').set('authorization', `Bearer ${tokens.access_token}`);
   expect((await call()).status).toBe(200);
-  const revoked = await fetch(`${server.issuer}/oauth/revoke`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ token: tokens.refresh_token! }),
-  });
-  expect(revoked.status).toBe(200);
+  expect(await revokeToken(server.issuer, tokens.refresh_token!, TEST_CLIENT)).toBe(200);
   const started = Date.now();
   let status = 200;
   while (status === 200 && Date.now() - started < 1000) {

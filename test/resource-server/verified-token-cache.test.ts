@@ -10,7 +10,7 @@ import { createTestIssuer, type TestIssuer } from '../../lib/testing.js';
 import { createTokenVerifier, type VerifierOptions } from '../../lib/resource-server/verify.js';
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { startExampleApp } from '../helpers/example-server.js';
-import { callApi, codeFlow } from '../helpers/oauth-client.js';
+import { callApi, codeFlow, revokeToken } from '../helpers/oauth-client.js';
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -152,15 +152,7 @@ test('in-process: revoking a grant refuses its already-cached access token at on
     );
     expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
     expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
-    const revoked = await fetch(`${server.issuer}/oauth/revoke`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ token: tokens.refresh_token! }),
-    });
-    expect(revoked.status).toBe(200);
+    expect(await revokeToken(server.issuer, tokens.refresh_token!, TEST_CLIENT)).toBe(200);
     const after = await callApi(server.issuer, '/v1/tasks', tokens.access_token);
     expect(after.status).toBe(401);
     expect(after.json.error).toBe('invalid_token');

@@ -11,7 +11,7 @@ import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { hashTokenId } from '../../lib/security/hashed-token-ids.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
-import { authorize, callApi, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
+import { authorize, callApi, codeFlow, exchangeCode, tokenRequest } from '../helpers/oauth-client.js';
 
 let server: RunningExample;
 let redirectUri: string;
@@ -156,17 +156,7 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
       redirectUri,
       scope: 'tasks:read',
     });
-    const exchange = () =>
-      tokenRequest(
-        server.issuer,
-        {
-          grant_type: 'authorization_code',
-          code: result.callback.searchParams.get('code')!,
-          redirect_uri: redirectUri,
-          code_verifier: result.codeVerifier,
-        },
-        TEST_CLIENT,
-      );
+    const exchange = () => exchangeCode(server.issuer, result, redirectUri, TEST_CLIENT);
     const first = await exchange();
     expect(first.status).toBe(200);
     expect((await callApi(server.issuer, '/v1/tasks', first.json.access_token as string)).status).toBe(200);

@@ -6,7 +6,7 @@ import { TEST_CLIENT } from '../../example-app/app.js';
 import type { SecurityEvent, SecurityEventType } from '../../lib/index.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
-import { authorize, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
+import { authorize, codeFlow, exchangeCode, tokenRequest } from '../helpers/oauth-client.js';
 
 let server: RunningExample;
 let redirectUri: string;
@@ -129,17 +129,7 @@ test('authorization-code reuse is reported', async () => {
     redirectUri,
     scope: 'tasks:read',
   });
-  const exchange = () =>
-    tokenRequest(
-      server.issuer,
-      {
-        grant_type: 'authorization_code',
-        code: result.callback.searchParams.get('code')!,
-        redirect_uri: redirectUri,
-        code_verifier: result.codeVerifier,
-      },
-      TEST_CLIENT,
-    );
+  const exchange = () => exchangeCode(server.issuer, result, redirectUri, TEST_CLIENT);
   await exchange();
   const [reuse] = await during('authorization_code.reuse_detected', exchange);
   expect(reuse).toMatchObject({ clientId: TEST_CLIENT.clientId });
