@@ -188,12 +188,8 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
 
   const router = express.Router();
-  if (requiresHttps(options)) {
-    const { exact } = PROVIDER_PATHS;
-    router.use(
-      requireHttps((path) => exact.has(path) || path.startsWith('/oauth/') || path === TOKEN_INFO_PATH),
-    );
-  }
+  // The kit entry gate sends only kit paths here, the people's pages included.
+  if (requiresHttps(options)) router.use(requireHttps());
   router.use(rateLimitMiddleware(limiters, events));
   router.use(
     interactionRouter({

@@ -6,9 +6,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { KitRequestError } from '../errors/request-error.js';
 
-export function requireHttps(isKitPath: (path: string) => boolean): RequestHandler {
+/** Mounted inside the kit's router: only the kit's own paths reach it (see kitEntry in mount.ts). */
+export function requireHttps(): RequestHandler {
   return function oauthKitRequireHttps(req: Request, _res: Response, next: NextFunction) {
-    if (req.secure || !isKitPath(req.path)) return next();
+    if (req.secure) return next();
     const page = req.accepts(['json', 'html']) === 'html';
     next(new KitRequestError(400, 'invalid_request', 'HTTPS is required.', page));
   };
