@@ -1,7 +1,8 @@
 /**
  * `mountOAuth(app, options)`: adds the authorization server to the host's Express app. It
- * registers only its own paths and changes nothing global: the host's parsers, helmet,
- * sessions and routes keep working around it.
+ * registers only its own paths and changes no setting: the host's parsers, helmet, sessions
+ * and routes keep working around it. With `directEndpoints` (the default) it also answers the
+ * machine endpoints ahead of the app's stack (machine-endpoints.ts).
  */
 import express, { type Express, type RequestHandler } from 'express';
 import { createLocalJWKSet } from 'jose';
@@ -16,6 +17,12 @@ import { interactionRouter, pageSecurityHeaders } from './interactions/router.js
 import { createViewRenderer } from './interactions/views.js';
 import { publicJwks } from './keys/jwks.js';
 import { createGuard } from './pages/guard.js';
+import {
+  MACHINE_PATHS,
+  machineEndpoints,
+  serveBeforeExpress,
+  type MachineEndpoint,
+} from './machine-endpoints.js';
 import { pagesRouter } from './pages/index.js';
 import { createProvider, requiresHttps, ROUTES } from './provider.js';
 import { createAuthorizations } from './registry/authorizations.js';
@@ -25,7 +32,7 @@ import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
-import { rateLimitMiddleware } from './security/rate-limit-middleware.js';
+import { clientEndpointLimits, pageRateLimits } from './security/rate-limit-middleware.js';
 import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
 import { createRateLimiters } from './security/rate-limits.js';
@@ -49,19 +56,15 @@ export interface OAuthKit {
   close(): Promise<void>;
 }
 
-/** The paths oidc-provider serves: these exactly, and the authorization resume paths. */
-const PROVIDER_PATHS = {
-  exact: new Set<string>([
-    ...Object.values(ROUTES),
-    '/.well-known/openid-configuration',
-    '/.well-known/oauth-authorization-server',
-  ]),
+/** The browser paths oidc-provider serves (the machine ones are in machine-endpoints.ts). */
+const BROWSER_PROVIDER_PATHS = {
+  exact: new Set<string>([ROUTES.authorization, ROUTES.end_session]),
   resume: `${ROUTES.authorization}/`,
 };
 
-function providerPaths(provider: Provider): RequestHandler {
+function browserProviderPaths(provider: Provider): RequestHandler {
   const callback = provider.callback();
-  const { exact, resume } = PROVIDER_PATHS;
+  const { exact, resume } = BROWSER_PROVIDER_PATHS;
   return function oidcProviderRoutes(req, res, next) {
     if (exact.has(req.path) || req.path.startsWith(resume)) return callback(req, res);
     next();
@@ -70,16 +73,22 @@ function providerPaths(provider: Provider): RequestHandler {
 
 /**
  * The kit's one entry in the host's middleware stack. Every host request passes through it, so
- * it decides with a Set lookup and prefix checks whether the path is the kit's, and only then
- * walks the kit's router (rate limits, HTTPS, pages, provider); the host's own routes pay that
- * check and nothing more. (Profiled: walking the kit's nested routers on every host request was
- * most of the kit's cost on a protected API route.)
+ * it decides with Set lookups and prefix checks whether the path is the kit's: a machine
+ * endpoint goes to its pipeline (when `directEndpoints` is off; else it never gets here), any
+ * other kit path walks the kit's router (rate limits, HTTPS, pages, provider); the host's own
+ * routes pay that check and nothing more. (Profiled: walking the kit's nested routers on every
+ * host request was most of the kit's cost on a protected API route.)
  */
-function kitEntry(kitRouter: express.Router, prefixes: string[]): RequestHandler {
-  const { exact, resume } = PROVIDER_PATHS;
+function kitEntry(
+  kitRouter: express.Router,
+  serveMachineEndpoint: MachineEndpoint,
+  prefixes: string[],
+): RequestHandler {
+  const { exact, resume } = BROWSER_PROVIDER_PATHS;
   const lowered = prefixes.map((p) => p.toLowerCase());
   return function oauthKit(req, res, next) {
     const path = req.path;
+    if (MACHINE_PATHS.has(path)) return serveMachineEndpoint(req, res, path, req.secure);
     // Express routes match case-insensitively and with a trailing slash: so does this gate.
     const lower = path.toLowerCase();
     if (exact.has(path) || path.startsWith(resume) || lowered.some((p) => lower.startsWith(p))) {
@@ -187,10 +196,18 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     wildcardScopes: options.resourceServer.wildcardScopes ?? true,
   });
 
+  const serveMachineEndpoint = machineEndpoints({
+    provider,
+    limits: clientEndpointLimits(limiters, events),
+    httpsRequired: requiresHttps(options),
+    logger,
+  });
+  if (options.directEndpoints) serveBeforeExpress(app, serveMachineEndpoint);
+
   const router = express.Router();
   // The kit entry gate sends only kit paths here, the people's pages included.
   if (requiresHttps(options)) router.use(requireHttps());
-  router.use(rateLimitMiddleware(limiters, events));
+  router.use(pageRateLimits(limiters, events));
   router.use(
     interactionRouter({
       provider,
@@ -214,10 +231,10 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     );
   }
   router.use(tokenInfoRouter(verifyAccessToken));
-  router.use(providerPaths(provider));
+  router.use(browserProviderPaths(provider));
   router.use(kitErrorHandler({ views, logger, pageHeaders }));
   app.use(
-    kitEntry(router, [
+    kitEntry(router, serveMachineEndpoint, [
       '/oauth/',
       TOKEN_INFO_PATH,
       ...(options.pages ? Object.values(options.pages.paths) : []),

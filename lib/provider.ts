@@ -150,12 +150,17 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
         },
       },
     },
-    async extraTokenClaims(_ctx, token) {
-      // `gid` lets resource servers refuse tokens of a revoked grant (JWTs are not stored).
-      const claims: Record<string, unknown> = {};
-      if ('grantId' in token && token.grantId) claims.gid = token.grantId;
-      if (token.client?.['urn:oauth-kit:test_mode']) claims.test_mode = true;
-      return claims;
+    formats: {
+      customizers: {
+        // Every access token the kit issues is a JWT for the API. Claims are added here rather
+        // than through `extraTokenClaims`, whose spread into the payload profiled at about
+        // 10 % of a client_credentials request.
+        jwt(_ctx, token, jwt) {
+          // `gid` lets resource servers refuse tokens of a revoked grant (JWTs are not stored).
+          if ('grantId' in token && token.grantId) jwt.payload.gid = token.grantId;
+          if (token.client?.['urn:oauth-kit:test_mode']) jwt.payload.test_mode = true;
+        },
+      },
     },
     clientBasedCORS(_ctx, origin, client) {
       return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;

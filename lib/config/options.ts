@@ -171,6 +171,15 @@ export interface OAuthKitOptions {
   production?: boolean;
   /** Trust `X-Forwarded-*` from a TLS-terminating proxy. Default: false. */
   trustProxy?: boolean;
+  /**
+   * Answer the endpoints software calls — token, revocation, introspection, userinfo, JWKS and
+   * discovery — before the host app's Express stack: the host's middleware does not run for
+   * them (the kit's HTTPS rule, rate limits and events do, and Express's `trust proxy` still
+   * decides the client IP). Express's per-request setup and a host's global middleware cost
+   * as much as issuing a token (README "Performance"). `false` routes them through the host's
+   * stack like any other route. Default: true.
+   */
+  directEndpoints?: boolean;
   /** Token lifetimes in seconds. */
   ttl?: {
     /** Default 3600 (1 hour). */
@@ -226,6 +235,7 @@ export interface ResolvedOptions {
   secrets: Secrets;
   production: boolean;
   trustProxy: boolean;
+  directEndpoints: boolean;
   ttl: { accessToken: number; refreshToken: number; authorizationCode: number; grant: number };
   signingAlgorithm: SigningAlgorithm;
   views: string | undefined;

@@ -32,6 +32,7 @@ const KNOWN_OPTIONS = [
   'devSecretsFile',
   'production',
   'trustProxy',
+  'directEndpoints',
   'ttl',
   'signingAlgorithm',
   'views',
@@ -360,6 +361,11 @@ export async function resolveOptions(
   validateSecrets(secrets, signingAlgorithm);
 
   if (options.audience !== undefined) assertUrl('audience', options.audience);
+  for (const flag of ['trustProxy', 'directEndpoints'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      throw new ConfigurationError(flag, 'must be true or false.');
+    }
+  }
   if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
     throw new ConfigurationError('onSecurityEvent', 'must be a function (event) => void.');
   }
@@ -389,6 +395,7 @@ export async function resolveOptions(
     secrets,
     production,
     trustProxy: options.trustProxy ?? false,
+    directEndpoints: options.directEndpoints ?? true,
     ttl,
     signingAlgorithm,
     views: options.views,

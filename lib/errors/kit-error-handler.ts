@@ -7,6 +7,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ViewRenderer } from '../interactions/views.js';
 import type { SecurityLogger } from '../security/logger.js';
+import { writeJsonError } from './json-error.js';
 import { KitRequestError } from './request-error.js';
 
 interface BodyParserError {
@@ -29,15 +30,15 @@ export function kitErrorHandler(deps: {
 
   return function oauthKitErrors(err, req, res, next) {
     if (res.headersSent) return next(err);
-    res.set('Cache-Control', 'no-store');
     let status = 500;
+    let headers: Record<string, string> = {};
     let body = { error: 'server_error', error_description: 'Something went wrong on our side.' };
     let page = req.accepts(['json', 'html']) === 'html';
     if (err instanceof KitRequestError) {
       status = err.status;
       body = err.toJSON();
       page = err.page;
-      res.set(err.headers);
+      headers = err.headers;
     } else if (isBadBody(err)) {
       status = err.status;
       body = { error: 'invalid_request', error_description: 'The request body could not be read.' };
@@ -48,9 +49,10 @@ export function kitErrorHandler(deps: {
       );
     }
     if (!page) {
-      res.status(status).json(body);
+      writeJsonError(res, status, body, headers);
       return;
     }
+    res.set(headers).set('Cache-Control', 'no-store');
     pageHeaders(req, res, () => {
       views
         .render('error', { error: body.error, description: body.error_description })

@@ -10,6 +10,8 @@ export interface SecurityLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
+  /** pino's: lets the kit skip building lines the logger would drop. */
+  isLevelEnabled?(level: 'info' | 'warn' | 'error'): boolean;
 }
 
 export const REDACTED_PATHS = [
@@ -39,4 +41,5 @@ export const silentLogger: SecurityLogger = {
   info() {},
   warn() {},
   error() {},
+  isLevelEnabled: () => false,
 };

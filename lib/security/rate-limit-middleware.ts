@@ -6,8 +6,10 @@
  *   whose client then fails to authenticate (401) gets its point back, so nobody can spend a
  *   client's budget without its secret. Public clients are limited per IP only: anyone may
  *   present a public client's id, so a per-client budget would let one user use it up for all.
+ *   (Checked by the machine endpoints' pipeline, machine-endpoints.ts.)
  * - authorize: per IP. Login form posts: per IP (the per-account lockout is in the login route).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
@@ -15,18 +17,20 @@ import { claimedClientId, clientIp, ipLimitKey } from './request-identity.js';
 import type { SecurityEvents } from './events.js';
 import type { LimitName, RateLimiters } from './rate-limits.js';
 
-type ClientEndpoint = 'token' | 'revocation' | 'introspection';
+export type ClientEndpoint = 'token' | 'revocation' | 'introspection';
 
-const CLIENT_ENDPOINTS = new Map<string, ClientEndpoint>([
+/** The client-authenticated endpoints, by path: only POSTs to them are counted. */
+export const CLIENT_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map<string, ClientEndpoint>([
   [ROUTES.token, 'token'],
   [ROUTES.revocation, 'revocation'],
   [ROUTES.introspection, 'introspection'],
 ]);
 const LOGIN_POST = new RegExp(`^${INTERACTION_PATH}/[^/]+/login$`);
 
-export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEvents): RequestHandler {
-  async function check(
-    req: Request,
+/** Counts one request; throws RateLimitedError (with the event emitted) when over the limit. */
+function limitCheck(limiters: RateLimiters, events: SecurityEvents) {
+  return async function check(
+    req: IncomingMessage,
     limit: LimitName,
     key: string,
     page: boolean,
@@ -34,16 +38,25 @@ export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEven
   ): Promise<void> {
     const retryAfter = await limiters.consume(limit, key);
     if (retryAfter === undefined) return;
-    const ip = clientIp(req);
     events.emit(
       'rate_limit.exceeded',
       { limit, retryAfterSeconds: retryAfter, ...(clientId ? { clientId } : {}) },
-      ip,
+      clientIp(req),
     );
     throw new RateLimitedError(retryAfter, page);
-  }
+  };
+}
 
-  async function clientEndpoint(req: Request, res: Response, endpoint: ClientEndpoint): Promise<void> {
+/** The token, revocation and introspection limits, on plain node:http request and response. */
+export type ClientEndpointLimits = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpoint: ClientEndpoint,
+) => Promise<void>;
+
+export function clientEndpointLimits(limiters: RateLimiters, events: SecurityEvents): ClientEndpointLimits {
+  const check = limitCheck(limiters, events);
+  return async function limitClientEndpoint(req, res, endpoint) {
     await check(req, `${endpoint}.perIp`, ipLimitKey(clientIp(req)), false);
     const clientId = claimedClientId(req);
     if (clientId === undefined) return;
@@ -52,14 +65,13 @@ export function rateLimitMiddleware(limiters: RateLimiters, events: SecurityEven
     res.once('finish', () => {
       if (res.statusCode === 401) void limiters.refund(perClient, clientId);
     });
-  }
+  };
+}
 
-  return function oauthKitRateLimits(req: Request, res: Response, next: NextFunction) {
-    const endpoint = req.method === 'POST' ? CLIENT_ENDPOINTS.get(req.path) : undefined;
-    if (endpoint) {
-      clientEndpoint(req, res, endpoint).then(() => next(), next);
-      return;
-    }
+/** The browser routes' limits: authorize and the login form. */
+export function pageRateLimits(limiters: RateLimiters, events: SecurityEvents): RequestHandler {
+  const check = limitCheck(limiters, events);
+  return function oauthKitRateLimits(req: Request, _res: Response, next: NextFunction) {
     if (req.path === ROUTES.authorization && (req.method === 'GET' || req.method === 'POST')) {
       check(req, 'authorize.perIp', ipLimitKey(clientIp(req)), true).then(() => next(), next);
       return;

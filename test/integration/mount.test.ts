@@ -6,6 +6,7 @@ import express from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
 import { jest } from '@jest/globals';
+import { generateSecrets } from '../../lib/config/secrets.js';
 import { ConfigurationError, mountOAuth, type OAuthKitOptions } from '../../lib/index.js';
 
 const devSecretsFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-kit-mount-')), 'secrets.json');
@@ -28,13 +29,16 @@ function baseOptions(overrides: Partial<OAuthKitOptions> = {}): OAuthKitOptions 
   };
 }
 
-describe('coexisting with the host app', () => {
+describe.each([
+  ['answered before the host’s stack (directEndpoints, the default)', true],
+  ['routed through the host’s stack (directEndpoints: false)', false],
+])('machine endpoints %s', (_name, directEndpoints) => {
   test('the token endpoint works behind the host’s global body parsers and helmet', async () => {
     const app = express();
     app.use(helmet());
     app.use(express.json());
     app.use(express.urlencoded({ extended: true }));
-    const kit = await mountOAuth(app, baseOptions());
+    const kit = await mountOAuth(app, baseOptions({ directEndpoints }));
     app.get('/host-route', (_req, res) => res.json({ host: true }));
     app.use((_req, res) => res.status(404).json({ host404: true }));
 
@@ -53,6 +57,69 @@ describe('coexisting with the host app', () => {
     await kit.close();
   });
 
+  test('host middleware runs for them only in the host’s stack; the kit’s HTTPS rule, rate limits and proxy trust apply either way', async () => {
+    const app = express();
+    app.set('trust proxy', 1);
+    const seen: string[] = [];
+    app.use((req, _res, next) => {
+      seen.push(req.path);
+      next();
+    });
+    const events: Array<{ type: string; ip?: string }> = [];
+    const kit = await mountOAuth(
+      app,
+      baseOptions({
+        directEndpoints,
+        issuer: 'https://auth.example.test',
+        production: true,
+        trustProxy: true,
+        secrets: await generateSecrets('ES256'),
+        devSecretsFile: undefined,
+        rateLimits: { token: { perIp: { points: 2, durationSeconds: 60 } } },
+        onSecurityEvent: (event) => void events.push(event),
+        logger: false,
+      }),
+    );
+    app.get('/host-route', (_req, res) => res.json({ host: true }));
+    const token = (clientIp: string, proto = 'https') =>
+      request(app)
+        .post('/oauth/token')
+        .set({ 'x-forwarded-for': clientIp, 'x-forwarded-proto': proto })
+        .auth('host_client', 'host-client-secret-for-tests')
+        .type('form')
+        .send({ grant_type: 'client_credentials', scope: 'tasks:read' });
+
+    expect((await token('203.0.113.9')).status).toBe(200);
+    expect(events.at(-1)).toMatchObject({ type: 'token.issued', ip: '203.0.113.9' });
+    expect((await token('203.0.113.9')).status).toBe(200);
+    const limited = await token('203.0.113.9');
+    expect([limited.status, limited.headers['retry-after'], limited.body.error]).toEqual([
+      429,
+      expect.stringMatching(/^\d+$/),
+      'rate_limited',
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'rate_limit.exceeded', ip: '203.0.113.9' });
+    // Another client IP behind the same proxy has its own budget.
+    expect((await token('198.51.100.7')).status).toBe(200);
+    const plainHttp = await token('198.51.100.8', 'http');
+    expect([plainHttp.status, plainHttp.body]).toEqual([
+      400,
+      { error: 'invalid_request', error_description: 'HTTPS is required.' },
+    ]);
+    const jwks = await request(app).get('/.well-known/jwks.json').set('x-forwarded-proto', 'https');
+    expect([jwks.status, jwks.body.keys?.length]).toEqual([200, 1]);
+
+    expect((await request(app).get('/host-route')).body).toEqual({ host: true });
+    expect(seen).toEqual(
+      directEndpoints
+        ? ['/host-route']
+        : [...Array<string>(5).fill('/oauth/token'), '/.well-known/jwks.json', '/host-route'],
+    );
+    await kit.close();
+  });
+});
+
+describe('coexisting with the host app', () => {
   test('changes nothing global on the host app', async () => {
     const app = express();
     const before = { settings: { ...app.settings }, stack: app.router?.stack?.length ?? 0 };
@@ -69,6 +136,11 @@ describe('configuration is validated at start-up', () => {
     ['a missing issuer', { issuer: undefined as unknown as string }, /`issuer`.*URL/],
     ['an issuer with a query', { issuer: 'https://a.example/?x=1' }, /`issuer`.*query/],
     ['an empty scope catalog', { scopes: [] }, /`scopes`.*non-empty/],
+    [
+      'a directEndpoints that is not a boolean',
+      { directEndpoints: 'yes' as unknown as boolean },
+      /`directEndpoints`.*true or false/,
+    ],
     [
       'a scope without a description',
       { scopes: [{ name: 'a:b', description: '' }] },

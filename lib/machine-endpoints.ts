@@ -1,0 +1,114 @@
+/**
+ * The endpoints software calls: token, revocation, introspection, userinfo, JWKS and the two
+ * discovery documents. One pipeline on plain node:http for them — the HTTPS rule, the
+ * client-endpoint rate limits, then oidc-provider — whose refusals are RFC 6749-shaped JSON.
+ *
+ * By default (`directEndpoints`) they are answered before the host's Express stack runs.
+ * Profiled on the token endpoint: Express's per-request setup (re-prototyping req and res,
+ * walking the router) cost about half as much again as issuing the signed token, and a typical
+ * host's global middleware (helmet, express-session starting a session) as much once more;
+ * none of it serves a machine endpoint. The browser routes (authorize, interactions, pages)
+ * stay in the host's stack, where its session lives.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express, Request } from 'express';
+import type Provider from 'oidc-provider';
+import { ConfigurationError } from './errors/configuration-error.js';
+import { KitRequestError } from './errors/request-error.js';
+import { writeJsonError } from './errors/json-error.js';
+import { ROUTES } from './provider.js';
+import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './security/rate-limit-middleware.js';
+import type { SecurityLogger } from './security/logger.js';
+
+export const MACHINE_PATHS: ReadonlySet<string> = new Set<string>([
+  ROUTES.token,
+  ROUTES.revocation,
+  ROUTES.introspection,
+  ROUTES.userinfo,
+  ROUTES.jwks,
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+]);
+
+/** Serves a machine endpoint. `req.ip` must hold the client IP (Express's getter or set). */
+export type MachineEndpoint = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  secure: boolean,
+) => void;
+
+export function machineEndpoints(deps: {
+  provider: Provider;
+  limits: ClientEndpointLimits;
+  httpsRequired: boolean;
+  logger: SecurityLogger;
+}): MachineEndpoint {
+  const { limits, httpsRequired, logger } = deps;
+  const callback = deps.provider.callback();
+  const refuse = (res: ServerResponse, path: string, error: unknown) => {
+    if (error instanceof KitRequestError) {
+      writeJsonError(res, error.status, error.toJSON(), error.headers);
+      return;
+    }
+    logger.error({ event: 'server_error', route: path, errorName: (error as Error)?.name }, 'server_error');
+    writeJsonError(res, 500, {
+      error: 'server_error',
+      error_description: 'Something went wrong on our side.',
+    });
+  };
+
+  return function serveMachineEndpoint(req, res, path, secure) {
+    if (httpsRequired && !secure) {
+      refuse(res, path, new KitRequestError(400, 'invalid_request', 'HTTPS is required.', false));
+      return;
+    }
+    const endpoint = req.method === 'POST' ? CLIENT_ENDPOINTS.get(path) : undefined;
+    if (!endpoint) {
+      void callback(req, res);
+      return;
+    }
+    limits(req, res, endpoint).then(
+      () => callback(req, res),
+      (error: unknown) => refuse(res, path, error),
+    );
+  };
+}
+
+/** The path of a request URL, without its query. */
+function pathOf(url: string | undefined): string {
+  if (!url) return '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/**
+ * Answers machine endpoints before the host's Express app handles the request: wraps the app's
+ * `handle`, which both `app.listen`/`http.createServer(app)` and a parent app mounting this one
+ * call. The client IP and HTTPS flag come from Express's own `req.ip` and `req.secure` getters
+ * (its `trust proxy` setting included), read through a small view of the request, so limits and
+ * logs see the same client as on every other route.
+ */
+export function serveBeforeExpress(app: Express, serve: MachineEndpoint): void {
+  const host = app as unknown as { handle?: Handle; request: Request };
+  const handle = host.handle;
+  if (typeof handle !== 'function') {
+    throw new ConfigurationError(
+      'directEndpoints',
+      'needs an Express 4 or 5 application (it answers machine endpoints ahead of `app.handle`).',
+      'Pass the app `express()` returned, or set `directEndpoints: false`.',
+    );
+  }
+  host.handle = function handleWithMachineEndpoints(req, res, next) {
+    const path = pathOf(req.url);
+    if (!MACHINE_PATHS.has(path)) return handle.call(this, req, res, next);
+    // Express's getters read only the headers and the socket (`connection` is node's alias).
+    const view = Object.create(host.request) as Request;
+    view.headers = req.headers;
+    view.socket = req.socket;
+    (req as IncomingMessage & { ip?: string }).ip = view.ip;
+    serve(req, res, path, view.secure);
+  };
+}
