@@ -27,7 +27,7 @@ writeFileSync(devSecretsFile, JSON.stringify(await generateSecrets('ES256')), { 
 const kit = await startServer({
   name: 'kit-profiled',
   file: 'bench/servers/kit.ts',
-  env: { DEV_SECRETS_FILE: devSecretsFile, RATE_LIMITS: 'relaxed' },
+  env: { DEV_SECRETS_FILE: devSecretsFile, RATE_LIMITS: 'relaxed', LOG_LEVEL: 'warn' },
   port: await freePort(),
   logDir: work,
   nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],

@@ -421,7 +421,11 @@ const redisTokens =
   kitRedis && ['api', 'info'].some(wanted) ? await seedGrants(kitRedis.url, cfg.connections) : [];
 
 if (wanted('token') && kitMem) {
-  const [kitMinimal, bare, bareExpress, peer] = await Promise.all([
+  const [kitInStack, kitMinimal, bare, bareExpress, peer] = await Promise.all([
+    start('kit (memory, directEndpoints: false)', 'bench/servers/kit.ts', {
+      ...kitEnv,
+      DIRECT_ENDPOINTS: 'false',
+    }),
     start('kit in an empty Express app', 'bench/servers/kit-minimal.ts', kitEnv),
     start('bare oidc-provider', 'bench/servers/bare-provider.ts'),
     start('bare oidc-provider in Express', 'bench/servers/bare-provider.ts', { WRAP: 'express' }),
@@ -433,6 +437,12 @@ if (wanted('token') && kitMem) {
       ...(kitRedis
         ? [clientCredentials('1 client_credentials', 'kit, Redis store', kitRedis, 'kit (Redis)')]
         : []),
+      clientCredentials(
+        '1 client_credentials',
+        'kit, memory store, directEndpoints: false (through helmet, express-session and Express)',
+        kitInStack,
+        'kit (directEndpoints: false)',
+      ),
       clientCredentials(
         '1 client_credentials',
         'kit in an empty Express app, memory store',
@@ -459,7 +469,7 @@ if (wanted('token') && kitMem) {
       ),
     ])),
   );
-  await Promise.all([kitMinimal.stop(), bare.stop(), bareExpress.stop(), peer.stop()]);
+  await Promise.all([kitInStack.stop(), kitMinimal.stop(), bare.stop(), bareExpress.stop(), peer.stop()]);
 }
 
 if (wanted('api') && kitMem) {
@@ -634,9 +644,9 @@ const ratios: Ratio[] = [
   ),
   ratio(
     rows,
-    'client_credentials (what the kit adds): kit vs bare oidc-provider, each alone in an empty Express app',
+    'client_credentials (what the kit adds): kit alone in an empty Express app vs bare oidc-provider',
     'kit in an empty Express app, memory store',
-    'bare oidc-provider inside an empty Express app',
+    'bare oidc-provider (ES256 JWT, memory)',
     1.0,
   ),
   ratio(

@@ -1,7 +1,8 @@
 /**
  * Entry: the kit mounted in an otherwise empty Express app (no helmet, no session, no host
- * routes), beside bare oidc-provider in an empty Express app: the difference between the two is
- * what the kit itself adds to the token endpoint. Env: PORT, DEV_SECRETS_FILE, RATE_LIMITS.
+ * routes), beside bare oidc-provider: the difference between the two is what the kit itself
+ * adds to the token endpoint (catalog checks, rate limits, events). Env: PORT,
+ * DEV_SECRETS_FILE, RATE_LIMITS, LOG_LEVEL.
  */
 import express from 'express';
 import { SCOPES, TEST_CLIENT } from '../../example-app/app.js';
