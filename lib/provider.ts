@@ -13,6 +13,7 @@ import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
 import { providerKeys } from './keys/jwks.js';
+import { EXTERNAL_SIGNING_ACK } from './keys/signer.js';
 import type { SecurityEvents } from './security/events.js';
 import { hashedTokenIds } from './security/hashed-token-ids.js';
 import type { SecurityLogger } from './security/logger.js';
@@ -127,6 +128,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     ...refreshTokenPolicy,
     features: {
       devInteractions: { enabled: false },
+      // The active key signs through node:crypto (keys/signer.ts). oidc-provider checks this
+      // acknowledgement against its own version at start-up: it is pinned with it.
+      externalSigningSupport: { enabled: true, ack: EXTERNAL_SIGNING_ACK },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },

@@ -1,11 +1,13 @@
 /**
  * Which keys sign and which are only published. The first key of the signing algorithm in
- * `secrets.signingKeys` is the only one oidc-provider may sign with; every other key (retired
- * ones after it, staged ones in `nextSigningKeys`) is handed over with `key_ops: ["verify"]`,
- * which oidc-provider's key selection honours, so it is published but never signs.
+ * `secrets.signingKeys` is the only one oidc-provider may sign with (through signer.ts); every
+ * other key (retired ones after it, staged ones in `nextSigningKeys`) is handed over with
+ * `key_ops: ["verify"]`, which oidc-provider's key selection honours, so it is published but
+ * never signs.
  */
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { Secrets, SigningAlgorithm } from '../config/options.js';
+import { ThreadPoolSigningKey } from './signer.js';
 
 /** Members a private JWK may carry into oidc-provider (drops the CLI's `retired_at` and any
  *  other bookkeeping). */
@@ -42,11 +44,14 @@ export function activeSigningKey(secrets: Secrets, alg: SigningAlgorithm): JWK |
   return secrets.signingKeys.find((k) => k.alg === alg && typeof k.d === 'string');
 }
 
-/** oidc-provider's `jwks`: private keys, all but the active one restricted to verification. */
-export function providerKeys(secrets: Secrets, alg: SigningAlgorithm): JWK[] {
+/** oidc-provider's `jwks`: the active key as a signer (signer.ts), every other key private but
+ *  restricted to verification. */
+export function providerKeys(secrets: Secrets, alg: SigningAlgorithm): Array<JWK | ThreadPoolSigningKey> {
   const active = activeSigningKey(secrets, alg);
   return allSigningKeys(secrets).map((key) =>
-    key === active ? pick(key, PRIVATE_MEMBERS) : { ...pick(key, PRIVATE_MEMBERS), key_ops: ['verify'] },
+    key === active
+      ? new ThreadPoolSigningKey(pick(key, PRIVATE_MEMBERS), alg)
+      : { ...pick(key, PRIVATE_MEMBERS), key_ops: ['verify'] },
   );
 }
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { securityFromEnv } from '../../example-app/security-env.js';
 import { generateSecrets } from '../../lib/config/secrets.js';
@@ -111,14 +111,26 @@ test('a rotation publishes the next key before it signs, and keeps the old key u
   });
 });
 
-test('RS256 is available as the signing algorithm', async () => {
-  const secrets = await generateSecrets('RS256');
-  await withServer({ security: { secrets, signingAlgorithm: 'RS256' } }, async (base) => {
-    const token = await issue(base);
-    expect(decodeProtectedHeader(token).alg).toBe('RS256');
-    expect(await api(base, token)).toBe(200);
-  });
-});
+test.each(['ES256', 'EdDSA', 'RS256', 'PS256'] as const)(
+  '%s signs access tokens that verify against the published JWKS',
+  async (alg) => {
+    const secrets = await generateSecrets(alg);
+    await withServer({ security: { secrets, signingAlgorithm: alg } }, async (base, kids) => {
+      const token = await issue(base);
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg, typ: 'at+jwt', kid: kids[0] });
+      const jwks = createLocalJWKSet(
+        (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: JWK[] },
+      );
+      const { payload } = await jwtVerify(token, jwks, { issuer: ISSUER, algorithms: [alg] });
+      expect(payload.client_id).toBe(TEST_CLIENT.clientId);
+      // A flipped signature bit is refused: the signature really covers the token.
+      const [header, body, signature] = token.split('.');
+      const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('A') ? 'B' : 'A'}${signature!.slice(-1)}`;
+      await expect(jwtVerify(`${header}.${body}.${flipped}`, jwks)).rejects.toThrow();
+      expect(await api(base, token)).toBe(200);
+    });
+  },
+);
 
 test('keys load from a PEM file or the JSON the CLI writes, through the environment of the example app', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'oauth-kit-keys-'));
