@@ -26,7 +26,7 @@ const issuer = process.env.ISSUER ?? `http://127.0.0.1:${port}`;
 const workers = Number(process.env.WORKERS ?? 1);
 
 async function serve(): Promise<void> {
-  const store = await storeFromEnv();
+  const store = storeFromEnv();
   const { app, kit } = await createExampleApp({
     port,
     issuer,

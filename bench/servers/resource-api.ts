@@ -8,7 +8,7 @@ import { buildResourceApi, type Protection } from './api-app.js';
 import { listen } from './listen.js';
 
 const protection = (process.env.PROTECT ?? 'none') as Protection;
-const store = protection === 'standalone' ? await storeFromEnv() : undefined;
+const store = protection === 'standalone' ? storeFromEnv() : undefined;
 if (protection === 'standalone' && !store) {
   throw new Error('standalone in its own process needs REDIS_URL (a memory store cannot be shared)');
 }
