@@ -112,7 +112,9 @@ async function measure(targets: Target[]): Promise<Row[]> {
   }
   const runs = new Map<Target, LoadResult[]>(targets.map((t) => [t, []]));
   for (let i = 0; i < cfg.runs; i += 1) {
-    for (const t of targets) {
+    // Each round starts one server later, so no server always runs right after the same one.
+    const order = targets.map((_, k) => targets[(k + i) % targets.length]!);
+    for (const t of order) {
       const result = await runLoad(t.load(cfg.seconds));
       runs.get(t)!.push(result);
       const bad = result.non2xx + result.errors + result.timeouts;

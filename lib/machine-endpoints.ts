@@ -104,6 +104,8 @@ export function serveBeforeExpress(app: Express, serve: MachineEndpoint): void {
   host.handle = function handleWithMachineEndpoints(req, res, next) {
     const path = pathOf(req.url);
     if (!MACHINE_PATHS.has(path)) return handle.call(this, req, res, next);
+    // Mounted inside a parent Express app, the request already is an Express request.
+    if ('secure' in req) return serve(req, res, path, (req as Request).secure);
     // Express's getters read only the headers and the socket (`connection` is node's alias).
     const view = Object.create(host.request) as Request;
     view.headers = req.headers;

@@ -103,9 +103,7 @@ export function installHashedClientSecrets(provider: Provider): void {
   const prototype = provider.Client.prototype;
   const compareInTheClear = prototype.compareClientSecret;
   const cache = verificationCache();
-  prototype.compareClientSecret = async function compareClientSecret(actual: string) {
-    const hashes = storedHashes((this as unknown as Record<string, unknown>)[CLIENT_SECRETS]);
-    if (hashes === undefined) return compareInTheClear.call(this, actual);
+  async function compareHashed(hashes: SecretHash[], actual: string): Promise<boolean> {
     if (typeof actual !== 'string' || actual.length > 200) return false;
     const now = Math.floor(Date.now() / 1000);
     for (const { hash, exp } of hashes) {
@@ -117,5 +115,12 @@ export function installHashedClientSecrets(provider: Provider): void {
       }
     }
     return false;
+  }
+  // Not async itself: clients registered in code get oidc-provider's comparison without an
+  // extra promise on every token request.
+  prototype.compareClientSecret = function compareClientSecret(actual: string) {
+    const hashes = storedHashes((this as unknown as Record<string, unknown>)[CLIENT_SECRETS]);
+    if (hashes === undefined) return compareInTheClear.call(this, actual);
+    return compareHashed(hashes, actual);
   };
 }

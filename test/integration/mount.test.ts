@@ -57,6 +57,21 @@ describe.each([
     await kit.close();
   });
 
+  test('they work when the kit’s app is itself mounted in a parent Express app', async () => {
+    const parent = express();
+    const child = express();
+    const kit = await mountOAuth(child, baseOptions({ directEndpoints }));
+    parent.use(child);
+    const token = await request(parent)
+      .post('/oauth/token')
+      .auth('host_client', 'host-client-secret-for-tests')
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'tasks:read' });
+    expect([token.status, typeof token.body.access_token]).toEqual([200, 'string']);
+    expect((await request(parent).get('/.well-known/jwks.json')).status).toBe(200);
+    await kit.close();
+  });
+
   test('host middleware runs for them only in the host’s stack; the kit’s HTTPS rule, rate limits and proxy trust apply either way', async () => {
     const app = express();
     app.set('trust proxy', 1);
