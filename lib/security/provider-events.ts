@@ -37,17 +37,17 @@ export function revocationReason(ctx: KoaContextWithOIDC): GrantRevocationReason
 
 export function watchProvider(provider: Provider, events: SecurityEvents, logger: SecurityLogger): void {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    // One per token request: plain literals (emit drops the undefined fields), no spreads.
     const { entities, params } = ctx.oidc;
     const clientId = ctx.oidc.client!.clientId;
     const grantType = String(params?.grant_type);
     const accountId = entities.Account?.accountId;
     const grantId = entities.Grant?.jti;
     const scope = str((ctx.body as { scope?: unknown } | undefined)?.scope);
-    const common = { clientId, ...(accountId ? { accountId } : {}), ...(grantId ? { grantId } : {}) };
     if (grantType === 'refresh_token') {
-      events.emit('token.refreshed', { ...common, ...(scope ? { scope } : {}) }, clientIp(ctx.req));
+      events.emit('token.refreshed', { clientId, accountId, grantId, scope }, clientIp(ctx.req));
     } else {
-      events.emit('token.issued', { ...common, grantType, ...(scope ? { scope } : {}) }, clientIp(ctx.req));
+      events.emit('token.issued', { clientId, grantType, accountId, grantId, scope }, clientIp(ctx.req));
     }
   });
 
