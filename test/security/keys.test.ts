@@ -118,9 +118,15 @@ test.each(['ES256', 'EdDSA', 'RS256', 'PS256'] as const)(
     await withServer({ security: { secrets, signingAlgorithm: alg } }, async (base, kids) => {
       const token = await issue(base);
       expect(decodeProtectedHeader(token)).toMatchObject({ alg, typ: 'at+jwt', kid: kids[0] });
-      const jwks = createLocalJWKSet(
-        (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: JWK[] },
-      );
+      const published = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+      // Public members only, with what clients select keys by.
+      for (const key of published.keys) {
+        expect(Object.keys(key).filter((m) => ['d', 'p', 'q', 'dp', 'dq', 'qi', 'priv'].includes(m))).toEqual(
+          [],
+        );
+      }
+      expect(published.keys[0]).toMatchObject({ alg, use: 'sig', kid: kids[0] });
+      const jwks = createLocalJWKSet(published);
       const { payload } = await jwtVerify(token, jwks, { issuer: ISSUER, algorithms: [alg] });
       expect(payload.client_id).toBe(TEST_CLIENT.clientId);
       // A changed signature character is refused: the signature really covers the token.
