@@ -18,6 +18,7 @@ import { KitRequestError } from './errors/request-error.js';
 import { writeJsonError } from './errors/json-error.js';
 import { ROUTES } from './provider.js';
 import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './security/rate-limit-middleware.js';
+import { httpsRequiredError } from './security/require-https.js';
 import type { SecurityLogger } from './security/logger.js';
 
 export const MACHINE_PATHS: ReadonlySet<string> = new Set<string>([
@@ -60,7 +61,7 @@ export function machineEndpoints(deps: {
 
   return function serveMachineEndpoint(req, res, path, secure) {
     if (httpsRequired && !secure) {
-      refuse(res, path, new KitRequestError(400, 'invalid_request', 'HTTPS is required.', false));
+      refuse(res, path, httpsRequiredError(false));
       return;
     }
     const endpoint = req.method === 'POST' ? CLIENT_ENDPOINTS.get(path) : undefined;

@@ -11,6 +11,7 @@ import {
   createPublicKey,
   sign,
   type JsonWebKey,
+  type SignKeyObjectInput,
   type KeyObject,
 } from 'node:crypto';
 import type { JWK } from 'jose';
@@ -36,17 +37,20 @@ const NODE_SIGNATURE: Record<
 export const EXTERNAL_SIGNING_ACK = 'experimental-01';
 
 export class ThreadPoolSigningKey extends ExternalSigningKey {
-  readonly #privateKey: KeyObject;
   readonly #publicKey: KeyObject;
-  readonly #signature: (typeof NODE_SIGNATURE)[SigningAlgorithm];
+  readonly #digest: string | null;
+  /** node:crypto's sign options (the private key with the algorithm's padding/encoding), built once. */
+  readonly #signOptions: SignKeyObjectInput;
   readonly #alg: SigningAlgorithm;
   #kid: string | undefined;
 
   constructor(jwk: JWK, alg: SigningAlgorithm) {
     super();
-    this.#privateKey = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
-    this.#publicKey = createPublicKey(this.#privateKey);
-    this.#signature = NODE_SIGNATURE[alg];
+    const privateKey = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    const { digest, ...options } = NODE_SIGNATURE[alg];
+    this.#publicKey = createPublicKey(privateKey);
+    this.#digest = digest;
+    this.#signOptions = { key: privateKey, ...options };
     this.#alg = alg;
     this.#kid = jwk.kid;
   }
@@ -69,9 +73,8 @@ export class ThreadPoolSigningKey extends ExternalSigningKey {
   }
 
   override sign(data: Uint8Array): Promise<Uint8Array> {
-    const { digest, ...options } = this.#signature;
     return new Promise((resolve, reject) => {
-      sign(digest, data, { key: this.#privateKey, ...options }, (error, signature) =>
+      sign(this.#digest, data, this.#signOptions, (error, signature) =>
         error ? reject(error) : resolve(signature),
       );
     });

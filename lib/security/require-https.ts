@@ -6,11 +6,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { KitRequestError } from '../errors/request-error.js';
 
+/** The refusal of a plain-HTTP request to a kit route (a page, or JSON for software). */
+export function httpsRequiredError(page: boolean): KitRequestError {
+  return new KitRequestError(400, 'invalid_request', 'HTTPS is required.', page);
+}
+
 /** Mounted inside the kit's router: only the kit's own paths reach it (see kitEntry in mount.ts). */
 export function requireHttps(): RequestHandler {
   return function oauthKitRequireHttps(req: Request, _res: Response, next: NextFunction) {
     if (req.secure) return next();
     const page = req.accepts(['json', 'html']) === 'html';
-    next(new KitRequestError(400, 'invalid_request', 'HTTPS is required.', page));
+    next(httpsRequiredError(page));
   };
 }
