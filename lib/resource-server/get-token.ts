@@ -30,6 +30,15 @@ function checked(token: unknown): string {
   return token;
 }
 
+/** The header's credentials with surrounding spaces removed (no regex: this runs per request). */
+function afterScheme(header: string, space: number): string {
+  let start = space + 1;
+  let end = header.length;
+  while (start < end && header.charCodeAt(start) === 32) start += 1;
+  while (end > start && header.charCodeAt(end - 1) === 32) end -= 1;
+  return header.slice(start, end);
+}
+
 function fromHeader(header: string): string {
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
@@ -37,25 +46,26 @@ function fromHeader(header: string): string {
     throw new InvalidRequestError('The Authorization header must use the Bearer scheme.');
   }
   if (space === -1) throw new InvalidRequestError('The Authorization header is malformed.');
-  return checked(header.slice(space + 1).replace(/^ +| +$/g, ''));
+  return checked(afterScheme(header, space));
 }
+
+const FORM_BODY = /^application\/x-www-form-urlencoded\b/i;
 
 export function getBearerToken(
   { headers, method, query, body }: TokenSources,
   locations: readonly TokenLocation[] = ['header'],
 ): string {
-  const found: Array<[TokenLocation, unknown]> = [];
-  if (headers.authorization !== undefined) found.push(['header', headers.authorization]);
-  if (param(query) !== undefined) found.push(['query', param(query)]);
-  const formBody = /^application\/x-www-form-urlencoded\b/i.test(headers['content-type'] ?? '');
-  if (param(body) !== undefined && formBody && method !== 'GET') found.push(['body', param(body)]);
+  const inHeader = headers.authorization;
+  const inQuery = param(query);
+  const inBody = method !== 'GET' && FORM_BODY.test(headers['content-type'] ?? '') ? param(body) : undefined;
+  const sent = Number(inHeader !== undefined) + Number(inQuery !== undefined) + Number(inBody !== undefined);
 
-  if (found.length === 0) throw new UnauthorizedError();
-  if (found.length > 1)
-    throw new InvalidRequestError('More than one method was used to send the access token.');
-  const [location, value] = found[0]!;
+  if (sent === 0) throw new UnauthorizedError();
+  if (sent > 1) throw new InvalidRequestError('More than one method was used to send the access token.');
+  const location: TokenLocation =
+    inHeader !== undefined ? 'header' : inQuery !== undefined ? 'query' : 'body';
   if (!locations.includes(location)) {
     throw new InvalidRequestError('Send the access token in the Authorization header.');
   }
-  return location === 'header' ? fromHeader(String(value)) : checked(value);
+  return inHeader !== undefined ? fromHeader(String(inHeader)) : checked(inQuery ?? inBody);
 }

@@ -238,6 +238,31 @@ describe('where the token may come from', () => {
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_request"/);
   });
 
+  test('the scheme is case-insensitive and spaces around the token are ignored', async () => {
+    const token = await issuer.mint({ scopes: ['tasks:read'] });
+    const res = await request(app).get('/tasks').set('authorization', `bEaReR   ${token}  `);
+    expect(res.status).toBe(200);
+    expect(res.body.token).toBe(token);
+  });
+
+  test('header and form body together are 400; a body on GET is not a method', async () => {
+    const token = await issuer.mint({ scopes: ['tasks:read'] });
+    const open = await api({ tokenLocations: ['header', 'body'] });
+    const both = await request(open)
+      .post('/tasks')
+      .set(bearer(token))
+      .type('form')
+      .send({ access_token: token });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toBe('invalid_request');
+    const get = await request(open)
+      .get('/tasks')
+      .set(bearer(token))
+      .type('form')
+      .send({ access_token: token });
+    expect(get.status).toBe(200);
+  });
+
   test.each(['Basic abc', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer ä', `Bearer ${'a'.repeat(9000)}`])(
     'malformed header %#: 400 invalid_request',
     async (header) => {
