@@ -139,7 +139,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
         enabled: true,
         defaultResource: () => options.audience,
         useGrantedResource: () => true,
-        async getResourceServerInfo(ctx, resource, client) {
+        // Not async: oidc-provider awaits it twice per token request, a promise each time.
+        getResourceServerInfo(ctx, resource, client) {
           if (resource !== options.audience) throw new errors.InvalidTarget();
           // oidc-provider drops scopes it does not know; the documents want invalid_scope.
           const requested = ctx.oidc.params?.scope;
