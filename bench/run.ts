@@ -2,11 +2,13 @@
  * `npm run bench`: oauth-kit beside its peers, every server in its own process on loopback.
  *
  * Each scenario groups the servers it compares; after a warm-up per server, the runs of a
- * group are interleaved (A B C, A B C, …) so drift from the machine's other load spreads over
- * all of them, and ratios are computed from the medians of this one invocation. Only 2xx
- * responses count as throughput; every other status is counted and shown.
+ * group are interleaved in rounds (A B C, B C A, …) so drift from the machine's other load
+ * spreads over all of them. A ratio is the median, over rounds, of the ratio within a round:
+ * the host's speed drifts over tens of seconds, which then cancels out. Many short rounds
+ * sample that drift better than a few long ones. Only 2xx responses count as throughput;
+ * every other status is counted and shown.
  *
- * Env knobs: BENCH_CONNECTIONS (50), BENCH_RUNS (3), BENCH_SECONDS (5 per run), BENCH_WARMUP (5),
+ * Env knobs: BENCH_CONNECTIONS (50), BENCH_RUNS (5), BENCH_SECONDS (3 per run), BENCH_WARMUP (5),
  * BENCH_SOAK_SECONDS (120: RSS is compared between minute 1 and minute 2), BENCH_ONLY (comma
  * list of: algorithms,token,refresh,api,info,soak,scale), BENCH_LIMIT_SECONDS (hard stop, 900).
  */
@@ -34,8 +36,8 @@ import { seedGrants, type UserTokens } from './lib/seed.js';
 const env = process.env;
 const cfg = {
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
-  runs: Number(env.BENCH_RUNS ?? 3),
-  seconds: Number(env.BENCH_SECONDS ?? 5),
+  runs: Number(env.BENCH_RUNS ?? 5),
+  seconds: Number(env.BENCH_SECONDS ?? 3),
   warmup: Number(env.BENCH_WARMUP ?? 5),
   soakSeconds: Number(env.BENCH_SOAK_SECONDS ?? 120),
   limitSeconds: Number(env.BENCH_LIMIT_SECONDS ?? 900),
@@ -631,7 +633,7 @@ if (wanted('scale') && redis) {
 }
 redis?.stop();
 
-// ── Ratios (from this run's medians) ─────────────────────────────────────────
+// ── Ratios (per-round ratios of this run, their median) ──────────────────────────
 const redisNote = redisPending ? `Redis: ${redisPending}` : undefined;
 const ratios: Ratio[] = [
   ratio(

@@ -59,6 +59,7 @@ export interface Ratio {
   goal: string;
   numerator: string;
   denominator: string;
+  /** req/s, numerator over denominator: the median of the per-round ratios (see pairedMedian). */
   ratio: number | undefined;
   /**
    * The same comparison by server CPU per request (denominator's / numerator's): less
@@ -68,6 +69,28 @@ export interface Ratio {
   target: number;
   met: boolean | undefined;
   pending?: string;
+}
+
+/**
+ * The median of per-round ratios: run i of both rows came from the same interleaved round, so
+ * drift in the machine's speed between rounds cancels out of each ratio. Undefined when the
+ * rows do not have one run per round each.
+ */
+function pairedMedian(
+  a: Row,
+  b: Row,
+  value: (run: LoadResult) => number | undefined,
+  compare: (a: number, b: number) => number,
+): number | undefined {
+  if (a.runs.length !== b.runs.length || a.runs.length === 0) return undefined;
+  const ratios: number[] = [];
+  for (const [i, run] of a.runs.entries()) {
+    const x = value(run);
+    const y = value(b.runs[i]!);
+    if (!x || !y) return undefined;
+    ratios.push(compare(x, y));
+  }
+  return median(ratios);
 }
 
 export function ratio(
@@ -102,8 +125,10 @@ export function ratio(
       pending: `${denominator}: no 2xx`,
     };
   }
-  const value = a.rps / b.rps;
-  const cpuRatio = a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined;
+  const value = pairedMedian(a, b, (run) => run.rps, (x, y) => x / y) ?? a.rps / b.rps;
+  const cpuRatio =
+    pairedMedian(a, b, (run) => run.cpuMsPerRequest, (x, y) => y / x) ??
+    (a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined);
   return {
     goal,
     numerator,
@@ -132,7 +157,7 @@ export function rowsTable(rows: Row[], runsPerRow: number): string {
 }
 
 export function ratiosTable(ratios: Ratio[]): string {
-  const lines = ['| goal | ratio (req/s) | target | met | ratio by CPU ms/req |', '|---|---:|---:|---|---:|'];
+  const lines = ['| goal | ratio (req/s, median of rounds) | target | met | ratio by CPU ms/req |', '|---|---:|---:|---|---:|'];
   for (const r of ratios) {
     const met =
       r.met === undefined ? `pending: ${r.pending}` : r.met ? 'yes' : r.pending ? `no (${r.pending})` : 'no';
