@@ -125,10 +125,20 @@ export function ratio(
       pending: `${denominator}: no 2xx`,
     };
   }
-  const value = pairedMedian(a, b, (run) => run.rps, (x, y) => x / y) ?? a.rps / b.rps;
+  const value =
+    pairedMedian(
+      a,
+      b,
+      (run) => run.rps,
+      (x, y) => x / y,
+    ) ?? a.rps / b.rps;
   const cpuRatio =
-    pairedMedian(a, b, (run) => run.cpuMsPerRequest, (x, y) => y / x) ??
-    (a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined);
+    pairedMedian(
+      a,
+      b,
+      (run) => run.cpuMsPerRequest,
+      (x, y) => y / x,
+    ) ?? (a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined);
   return {
     goal,
     numerator,
@@ -157,7 +167,10 @@ export function rowsTable(rows: Row[], runsPerRow: number): string {
 }
 
 export function ratiosTable(ratios: Ratio[]): string {
-  const lines = ['| goal | ratio (req/s, median of rounds) | target | met | ratio by CPU ms/req |', '|---|---:|---:|---|---:|'];
+  const lines = [
+    '| goal | ratio (req/s, median of rounds) | target | met | ratio by CPU ms/req |',
+    '|---|---:|---:|---|---:|',
+  ];
   for (const r of ratios) {
     const met =
       r.met === undefined ? `pending: ${r.pending}` : r.met ? 'yes' : r.pending ? `no (${r.pending})` : 'no';
