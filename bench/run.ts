@@ -24,6 +24,8 @@ import { currentRss, freePort, killAll, peakRss, ROOT, startServer, type Server 
 import { redisServerAvailable, startRedis, type RedisProcess } from './lib/redis.js';
 import {
   algorithmsTable,
+  median,
+  perRoundRatios,
   ratio,
   ratiosTable,
   rowsTable,
@@ -93,6 +95,12 @@ async function start(name: string, file: string, extraEnv: Record<string, string
   log(`${name} ready on ${server.url} (pid ${server.pid})`);
   return server;
 }
+
+/**
+ * A second, identical bare oidc-provider process: its ratio to the first is what two equal
+ * servers measure in this run, i.e. how far any other ratio can move by chance.
+ */
+const NOISE_FLOOR_ROW = 'bare oidc-provider, a second identical process (noise floor)';
 
 // ── Measuring ────────────────────────────────────────────────────────────────
 interface Target {
@@ -415,13 +423,14 @@ const kitRedis =
     : undefined;
 
 if (wanted('token') && kitMem) {
-  const [kitInStack, kitMinimal, bare, bareExpress, peer] = await Promise.all([
+  const [kitInStack, kitMinimal, bare, bareAgain, bareExpress, peer] = await Promise.all([
     start('kit (memory, directEndpoints: false)', 'bench/servers/kit.ts', {
       ...kitEnv,
       DIRECT_ENDPOINTS: 'false',
     }),
     start('kit in an empty Express app', 'bench/servers/kit-minimal.ts', kitEnv),
     start('bare oidc-provider', 'bench/servers/bare-provider.ts'),
+    start('bare oidc-provider, again', 'bench/servers/bare-provider.ts'),
     start('bare oidc-provider in Express', 'bench/servers/bare-provider.ts', { WRAP: 'express' }),
     start('@node-oauth/oauth2-server', 'bench/servers/oauth2-server.ts'),
   ]);
@@ -449,6 +458,7 @@ if (wanted('token') && kitMem) {
         bare,
         'bare oidc-provider',
       ),
+      clientCredentials('1 client_credentials', NOISE_FLOOR_ROW, bareAgain, 'bare oidc-provider, again'),
       clientCredentials(
         '1 client_credentials',
         'bare oidc-provider inside an empty Express app',
@@ -463,7 +473,14 @@ if (wanted('token') && kitMem) {
       ),
     ])),
   );
-  await Promise.all([kitInStack.stop(), kitMinimal.stop(), bare.stop(), bareExpress.stop(), peer.stop()]);
+  await Promise.all([
+    kitInStack.stop(),
+    kitMinimal.stop(),
+    bare.stop(),
+    bareAgain.stop(),
+    bareExpress.stop(),
+    peer.stop(),
+  ]);
 }
 
 // Seeded after the token scenario, so the kit's processes arrive at it with the same history as
@@ -722,6 +739,17 @@ const lines: string[] = [
   '',
   ratiosTable(shownRatios),
 ];
+const noiseFloor = perRoundRatios(rows, NOISE_FLOOR_ROW, 'bare oidc-provider (ES256 JWT, memory)');
+if (noiseFloor.length) {
+  lines.push(
+    '',
+    `Noise floor: two identical bare oidc-provider processes measured ${noiseFloor
+      .map((r) => `${r.toFixed(2)}×`)
+      .join(
+        ', ',
+      )} round by round (median ${median(noiseFloor).toFixed(2)}×); a goal ratio that close to its target is within this run's noise.`,
+  );
+}
 if (soakResult) {
   const s = soakResult;
   lines.push(
@@ -756,6 +784,7 @@ const json = JSON.stringify(
     config: cfg,
     rows,
     ratios,
+    noiseFloor,
     soak: soakResult,
     algorithms,
     redisPending,

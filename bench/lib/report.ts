@@ -72,25 +72,30 @@ export interface Ratio {
 }
 
 /**
- * The median of per-round ratios: run i of both rows came from the same interleaved round, so
- * drift in the machine's speed between rounds cancels out of each ratio. Undefined when the
- * rows do not have one run per round each.
+ * `value(a) / value(b)` round by round: run i of both rows came from the same interleaved
+ * round, so drift in the machine's speed between rounds cancels out of each ratio. Undefined
+ * unless both rows have a value for every round, the denominator's non-zero.
  */
-function pairedMedian(
-  a: Row,
-  b: Row,
-  value: (run: LoadResult) => number | undefined,
-  compare: (a: number, b: number) => number,
-): number | undefined {
+function roundRatios(a: Row, b: Row, value: (run: LoadResult) => number | undefined): number[] | undefined {
   if (a.runs.length !== b.runs.length || a.runs.length === 0) return undefined;
   const ratios: number[] = [];
   for (const [i, run] of a.runs.entries()) {
     const x = value(run);
     const y = value(b.runs[i]!);
-    if (!x || !y) return undefined;
-    ratios.push(compare(x, y));
+    if (x === undefined || !y) return undefined;
+    ratios.push(x / y);
   }
-  return median(ratios);
+  return ratios;
+}
+
+const rps = (run: LoadResult) => run.rps;
+const cpu = (run: LoadResult) => run.cpuMsPerRequest;
+
+/** The named rows' req/s ratios round by round (empty when either row was not measured). */
+export function perRoundRatios(rows: Row[], numerator: string, denominator: string): number[] {
+  const a = rows.find((r) => r.name === numerator);
+  const b = rows.find((r) => r.name === denominator);
+  return (a && b && roundRatios(a, b, rps)) || [];
 }
 
 export function ratio(
@@ -125,20 +130,15 @@ export function ratio(
       pending: `${denominator}: no 2xx`,
     };
   }
-  const value =
-    pairedMedian(
-      a,
-      b,
-      (run) => run.rps,
-      (x, y) => x / y,
-    ) ?? a.rps / b.rps;
-  const cpuRatio =
-    pairedMedian(
-      a,
-      b,
-      (run) => run.cpuMsPerRequest,
-      (x, y) => y / x,
-    ) ?? (a.cpuMsPerRequest && b.cpuMsPerRequest ? b.cpuMsPerRequest / a.cpuMsPerRequest : undefined);
+  // Medians of the per-round ratios; ratios of the medians if the rows were not measured in rounds.
+  const byRound = roundRatios(a, b, rps);
+  const value = byRound ? median(byRound) : a.rps / b.rps;
+  const cpuByRound = roundRatios(b, a, cpu); // less CPU per request is better: denominator's over numerator's
+  const cpuRatio = cpuByRound
+    ? median(cpuByRound)
+    : a.cpuMsPerRequest && b.cpuMsPerRequest
+      ? b.cpuMsPerRequest / a.cpuMsPerRequest
+      : undefined;
   return {
     goal,
     numerator,
