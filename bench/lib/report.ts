@@ -59,7 +59,7 @@ export interface Ratio {
   goal: string;
   numerator: string;
   denominator: string;
-  /** req/s, numerator over denominator: the median of the per-round ratios (see pairedMedian). */
+  /** req/s, numerator over denominator: the median of the per-round ratios (see roundRatios). */
   ratio: number | undefined;
   /**
    * The same comparison by server CPU per request (denominator's / numerator's): less
@@ -72,8 +72,9 @@ export interface Ratio {
 }
 
 /**
- * `value(a) / value(b)` round by round: run i of both rows came from the same interleaved
- * round, so drift in the machine's speed between rounds cancels out of each ratio. Undefined
+ * `value(a) / value(b)` round by round: rows compared by a goal are measured together, so run i
+ * of both came from the same interleaved round, and drift in the machine's speed between rounds
+ * cancels out of each ratio. Undefined
  * unless both rows have a value for every round, the denominator's non-zero.
  */
 function roundRatios(a: Row, b: Row, value: (run: LoadResult) => number | undefined): number[] | undefined {
