@@ -14,8 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request } from 'express';
 import type Provider from 'oidc-provider';
 import { ConfigurationError } from './errors/configuration-error.js';
-import { KitRequestError } from './errors/request-error.js';
-import { writeJsonError } from './errors/json-error.js';
+import { errorAnswer, writeJsonError } from './errors/json-error.js';
 import { ROUTES } from './provider.js';
 import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './security/rate-limit-middleware.js';
 import { httpsRequiredError } from './security/require-https.js';
@@ -48,15 +47,8 @@ export function machineEndpoints(deps: {
   const { limits, httpsRequired, logger } = deps;
   const callback = deps.provider.callback();
   const refuse = (res: ServerResponse, path: string, error: unknown) => {
-    if (error instanceof KitRequestError) {
-      writeJsonError(res, error.status, error.toJSON(), error.headers);
-      return;
-    }
-    logger.error({ event: 'server_error', route: path, errorName: (error as Error)?.name }, 'server_error');
-    writeJsonError(res, 500, {
-      error: 'server_error',
-      error_description: 'Something went wrong on our side.',
-    });
+    const { status, body, headers } = errorAnswer(error, path, logger);
+    writeJsonError(res, status, body, headers);
   };
 
   return function serveMachineEndpoint(req, res, path, secure) {

@@ -1,10 +1,41 @@
-/** Writes an RFC 6749-shaped JSON error on a plain node:http response (never cached). */
+/** RFC 6749-shaped JSON errors on plain node:http responses, and what a failure answers with. */
 import type { ServerResponse } from 'node:http';
+import type { SecurityLogger } from '../security/logger.js';
+import { KitRequestError } from './request-error.js';
 
+export interface ErrorBody {
+  error: string;
+  error_description: string;
+}
+
+/** The answer to a failure. */
+export interface ErrorAnswer {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
+/**
+ * A request the kit refused answers as itself; anything else is a bare 500 `server_error`,
+ * logged by its name only (messages and stacks can quote the request).
+ */
+export function errorAnswer(error: unknown, route: string, logger: SecurityLogger): ErrorAnswer {
+  if (error instanceof KitRequestError) {
+    return { status: error.status, body: error.toJSON(), headers: error.headers };
+  }
+  logger.error({ event: 'server_error', route, errorName: (error as Error)?.name }, 'server_error');
+  return {
+    status: 500,
+    body: { error: 'server_error', error_description: 'Something went wrong on our side.' },
+    headers: {},
+  };
+}
+
+/** Writes an RFC 6749-shaped JSON error (never cached). */
 export function writeJsonError(
   res: ServerResponse,
   status: number,
-  body: { error: string; error_description: string },
+  body: ErrorBody,
   headers: Record<string, string> = {},
 ): void {
   res.statusCode = status;

@@ -7,7 +7,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ViewRenderer } from '../interactions/views.js';
 import type { SecurityLogger } from '../security/logger.js';
-import { writeJsonError } from './json-error.js';
+import { errorAnswer, writeJsonError } from './json-error.js';
 import { KitRequestError } from './request-error.js';
 
 interface BodyParserError {
@@ -30,24 +30,14 @@ export function kitErrorHandler(deps: {
 
   return function oauthKitErrors(err, req, res, next) {
     if (res.headersSent) return next(err);
-    let status = 500;
-    let headers: Record<string, string> = {};
-    let body = { error: 'server_error', error_description: 'Something went wrong on our side.' };
-    let page = req.accepts(['json', 'html']) === 'html';
-    if (err instanceof KitRequestError) {
-      status = err.status;
-      body = err.toJSON();
-      page = err.page;
-      headers = err.headers;
-    } else if (isBadBody(err)) {
-      status = err.status;
-      body = { error: 'invalid_request', error_description: 'The request body could not be read.' };
-    } else {
-      logger.error(
-        { event: 'server_error', route: req.path, errorName: (err as Error)?.name },
-        'server_error',
-      );
-    }
+    const { status, body, headers } = isBadBody(err)
+      ? {
+          status: err.status,
+          body: { error: 'invalid_request', error_description: 'The request body could not be read.' },
+          headers: {},
+        }
+      : errorAnswer(err, req.path, logger);
+    const page = err instanceof KitRequestError ? err.page : req.accepts(['json', 'html']) === 'html';
     if (!page) {
       writeJsonError(res, status, body, headers);
       return;
