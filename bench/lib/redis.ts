@@ -27,6 +27,7 @@ export async function startRedis(): Promise<RedisProcess> {
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i += 1) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {}); // not up yet: connect() rejects, and the loop tries again
     try {
       await client.connect();
       if ((await client.ping()) === 'PONG') {

@@ -8,6 +8,14 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The q-quantile (0..1) of the values, interpolating between the two nearest. */
+export function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  return sorted[low]! + (sorted[Math.ceil(at)]! - sorted[low]!) * (at - low);
+}
+
 export interface Row {
   scenario: string;
   name: string;
@@ -55,6 +63,31 @@ export function summarize(
   };
 }
 
+/**
+ * Identical servers measured as one: round by round, the geometric mean of their req/s and
+ * CPU per request. Two processes of the same code differ by chance (where the scheduler put
+ * them, what their JIT settled on) as much as the host drifts; a floor pooled from both
+ * leans less on one process's luck. Undefined unless every row has the same rounds.
+ */
+export function pooled(name: string, rows: Row[]): Row | undefined {
+  const first = rows[0];
+  if (!first || rows.some((r) => r.runs.length !== first.runs.length)) return undefined;
+  const mean = (values: (number | undefined)[]): number | undefined => {
+    let logSum = 0;
+    for (const v of values) {
+      if (v === undefined || v <= 0) return undefined;
+      logSum += Math.log(v);
+    }
+    return Math.exp(logSum / values.length);
+  };
+  const runs: LoadResult[] = first.runs.map((run, i) => ({
+    ...run,
+    rps: mean(rows.map((r) => r.runs[i]!.rps)) ?? 0,
+    cpuMsPerRequest: mean(rows.map((r) => r.runs[i]!.cpuMsPerRequest)),
+  }));
+  return summarize(first.scenario, name, rows.map((r) => r.process).join(' + '), runs, 0);
+}
+
 export interface Ratio {
   goal: string;
   numerator: string;
@@ -66,6 +99,11 @@ export interface Ratio {
    * sensitive to the machine's other load than req/s, shown beside it for that reason.
    */
   cpuRatio?: number;
+  /**
+   * The middle half of the per-round req/s ratios (first to third quartile): how far this
+   * run's rounds disagree. A target inside it is not decided by this run.
+   */
+  spread?: [number, number];
   target: number;
   met: boolean | undefined;
   pending?: string;
@@ -146,6 +184,9 @@ export function ratio(
     denominator,
     ratio: value,
     ...(cpuRatio !== undefined ? { cpuRatio } : {}),
+    ...(byRound && byRound.length > 1
+      ? { spread: [quantile(byRound, 0.25), quantile(byRound, 0.75)] as [number, number] }
+      : {}),
     target,
     met: value >= target,
   };
@@ -169,14 +210,14 @@ export function rowsTable(rows: Row[], runsPerRow: number): string {
 
 export function ratiosTable(ratios: Ratio[]): string {
   const lines = [
-    '| goal | ratio (req/s, median of rounds) | target | met | ratio by CPU ms/req |',
-    '|---|---:|---:|---|---:|',
+    '| goal | ratio (req/s, median of rounds) | middle half of rounds | target | met | ratio by CPU ms/req |',
+    '|---|---:|---:|---:|---|---:|',
   ];
   for (const r of ratios) {
     const met =
       r.met === undefined ? `pending: ${r.pending}` : r.met ? 'yes' : r.pending ? `no (${r.pending})` : 'no';
     lines.push(
-      `| ${r.goal} | ${r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`} | ≥ ${r.target.toFixed(2)}× | ${met} | ${r.cpuRatio === undefined ? '–' : `${r.cpuRatio.toFixed(2)}×`} |`,
+      `| ${r.goal} | ${r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}×`} | ${r.spread ? `${r.spread[0].toFixed(2)}–${r.spread[1].toFixed(2)}×` : '–'} | ≥ ${r.target.toFixed(2)}× | ${met} | ${r.cpuRatio === undefined ? '–' : `${r.cpuRatio.toFixed(2)}×`} |`,
     );
   }
   return lines.join('\n');
