@@ -98,11 +98,11 @@ async function start(name: string, file: string, extraEnv: Record<string, string
   return server;
 }
 
+const BARE_ROW = 'bare oidc-provider (ES256 JWT, memory)';
 /**
  * A second, identical bare oidc-provider process: its ratio to the first is what two equal
  * servers measure in this run, i.e. how far any other ratio can move by chance.
  */
-const BARE_ROW = 'bare oidc-provider (ES256 JWT, memory)';
 const NOISE_FLOOR_ROW = 'bare oidc-provider, a second identical process (noise floor)';
 /** Both bare processes pooled round by round (see `pooled`): the token goals' denominator. */
 const BARE_FLOOR = 'bare oidc-provider, both processes';
@@ -794,6 +794,7 @@ const json = JSON.stringify(
     config: cfg,
     rows,
     ratios,
+    bareFloor,
     noiseFloor,
     soak: soakResult,
     algorithms,
