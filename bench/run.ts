@@ -98,14 +98,23 @@ async function start(name: string, file: string, extraEnv: Record<string, string
   return server;
 }
 
+const KIT_ROW = 'kit, memory store';
+const KIT_MINIMAL_ROW = 'kit in an empty Express app, memory store';
 const BARE_ROW = 'bare oidc-provider (ES256 JWT, memory)';
 /**
  * A second, identical bare oidc-provider process: its ratio to the first is what two equal
  * servers measure in this run, i.e. how far any other ratio can move by chance.
  */
 const NOISE_FLOOR_ROW = 'bare oidc-provider, a second identical process (noise floor)';
-/** Both bare processes pooled round by round (see `pooled`): the token goals' denominator. */
-const BARE_FLOOR = 'bare oidc-provider, both processes';
+/**
+ * The token goals compare two processes of each side, pooled round by round (see `pooled`):
+ * two processes of the same code differ by chance about as much as the goals' margins.
+ */
+const POOLED = {
+  kit: `${KIT_ROW}, both processes`,
+  kitMinimal: `${KIT_MINIMAL_ROW}, both processes`,
+  bare: 'bare oidc-provider, both processes',
+};
 
 // ── Measuring ────────────────────────────────────────────────────────────────
 interface Target {
@@ -428,20 +437,35 @@ const kitRedis =
     : undefined;
 
 if (wanted('token') && kitMem) {
-  const [kitInStack, kitMinimal, bare, bareAgain, bareExpress, peer] = await Promise.all([
-    start('kit (memory, directEndpoints: false)', 'bench/servers/kit.ts', {
-      ...kitEnv,
-      DIRECT_ENDPOINTS: 'false',
-    }),
-    start('kit in an empty Express app', 'bench/servers/kit-minimal.ts', kitEnv),
-    start('bare oidc-provider', 'bench/servers/bare-provider.ts'),
-    start('bare oidc-provider, again', 'bench/servers/bare-provider.ts'),
-    start('bare oidc-provider in Express', 'bench/servers/bare-provider.ts', { WRAP: 'express' }),
-    start('@node-oauth/oauth2-server', 'bench/servers/oauth2-server.ts'),
-  ]);
+  const [kitMemAgain, kitInStack, kitMinimal, kitMinimalAgain, bare, bareAgain, bareExpress, peer] =
+    await Promise.all([
+      // The same entry and settings as kitMem (its standalone API too), so the two are twins.
+      start(
+        'kit (memory), again',
+        'bench/servers/kit.ts',
+        { ...kitEnv, STANDALONE_PORT: String(await freePort()) },
+        ['STANDALONE'],
+      ),
+      start('kit (memory, directEndpoints: false)', 'bench/servers/kit.ts', {
+        ...kitEnv,
+        DIRECT_ENDPOINTS: 'false',
+      }),
+      start('kit in an empty Express app', 'bench/servers/kit-minimal.ts', kitEnv),
+      start('kit in an empty Express app, again', 'bench/servers/kit-minimal.ts', kitEnv),
+      start('bare oidc-provider', 'bench/servers/bare-provider.ts'),
+      start('bare oidc-provider, again', 'bench/servers/bare-provider.ts'),
+      start('bare oidc-provider in Express', 'bench/servers/bare-provider.ts', { WRAP: 'express' }),
+      start('@node-oauth/oauth2-server', 'bench/servers/oauth2-server.ts'),
+    ]);
   rows.push(
     ...(await measure([
-      clientCredentials('1 client_credentials', 'kit, memory store', kitMem, 'kit (memory)'),
+      clientCredentials('1 client_credentials', KIT_ROW, kitMem, 'kit (memory)'),
+      clientCredentials(
+        '1 client_credentials',
+        `${KIT_ROW}, a second process`,
+        kitMemAgain,
+        'kit (memory), again',
+      ),
       ...(kitRedis
         ? [clientCredentials('1 client_credentials', 'kit, Redis store', kitRedis, 'kit (Redis)')]
         : []),
@@ -451,11 +475,12 @@ if (wanted('token') && kitMem) {
         kitInStack,
         'kit (directEndpoints: false)',
       ),
+      clientCredentials('1 client_credentials', KIT_MINIMAL_ROW, kitMinimal, 'kit (empty Express)'),
       clientCredentials(
         '1 client_credentials',
-        'kit in an empty Express app, memory store',
-        kitMinimal,
-        'kit (empty Express)',
+        `${KIT_MINIMAL_ROW}, a second process`,
+        kitMinimalAgain,
+        'kit (empty Express), again',
       ),
       clientCredentials('1 client_credentials', BARE_ROW, bare, 'bare oidc-provider'),
       clientCredentials('1 client_credentials', NOISE_FLOOR_ROW, bareAgain, 'bare oidc-provider, again'),
@@ -474,8 +499,10 @@ if (wanted('token') && kitMem) {
     ])),
   );
   await Promise.all([
+    kitMemAgain.stop(),
     kitInStack.stop(),
     kitMinimal.stop(),
+    kitMinimalAgain.stop(),
     bare.stop(),
     bareAgain.stop(),
     bareExpress.stop(),
@@ -658,37 +685,43 @@ redis?.stop();
 
 // ── Ratios (the median of per-round ratios, this run) ────────────────────────
 const redisNote = redisPending ? `Redis: ${redisPending}` : undefined;
-// The floor for the token goals: both identical bare oidc-provider processes, pooled.
-const bareRows = rows.filter((r) => r.name === BARE_ROW || r.name === NOISE_FLOOR_ROW);
-const bareFloor = bareRows.length === 2 ? pooled(BARE_FLOOR, bareRows) : undefined;
-const withFloor = bareFloor ? [...rows, bareFloor] : rows;
+const poolOf = (name: string, members: string[]) => {
+  const found = rows.filter((r) => r.scenario === '1 client_credentials' && members.includes(r.name));
+  return found.length === members.length ? pooled(name, found) : undefined;
+};
+const pooledRows = [
+  poolOf(POOLED.kit, [KIT_ROW, `${KIT_ROW}, a second process`]),
+  poolOf(POOLED.kitMinimal, [KIT_MINIMAL_ROW, `${KIT_MINIMAL_ROW}, a second process`]),
+  poolOf(POOLED.bare, [BARE_ROW, NOISE_FLOOR_ROW]),
+].filter((r): r is Row => r !== undefined);
+const withPooled = [...rows, ...pooledRows];
 const ratios: Ratio[] = [
   ratio(
-    withFloor,
-    'client_credentials: kit (memory) vs bare oidc-provider (both processes)',
-    'kit, memory store',
-    BARE_FLOOR,
+    withPooled,
+    'client_credentials: kit (memory) vs bare oidc-provider, two processes each',
+    POOLED.kit,
+    POOLED.bare,
     1.0,
   ),
   ratio(
-    withFloor,
-    'client_credentials (what the kit adds): kit alone in an empty Express app vs bare oidc-provider (both processes)',
-    'kit in an empty Express app, memory store',
-    BARE_FLOOR,
+    withPooled,
+    'client_credentials (what the kit adds): kit alone in an empty Express app vs bare oidc-provider, two processes each',
+    POOLED.kitMinimal,
+    POOLED.bare,
     1.0,
   ),
   ratio(
-    rows,
-    'client_credentials: kit Redis vs kit memory',
+    withPooled,
+    'client_credentials: kit Redis vs kit memory (two processes)',
     'kit, Redis store',
-    'kit, memory store',
+    POOLED.kit,
     0.85,
     redisNote,
   ),
   ratio(
-    rows,
-    'client_credentials (stretch): kit vs @node-oauth/oauth2-server',
-    'kit, memory store',
+    withPooled,
+    'client_credentials (stretch): kit (memory, two processes) vs @node-oauth/oauth2-server',
+    POOLED.kit,
     '@node-oauth/oauth2-server (opaque, memory)',
     1.0,
   ),
@@ -794,7 +827,7 @@ const json = JSON.stringify(
     config: cfg,
     rows,
     ratios,
-    bareFloor,
+    pooled: pooledRows,
     noiseFloor,
     soak: soakResult,
     algorithms,
