@@ -2,9 +2,9 @@
  * `npm run bench`: oauth-kit beside its peers, every server in its own process on loopback.
  *
  * Each scenario groups the servers it compares; after a warm-up per server, the runs of a
- * group are interleaved in rounds (A B C, B C A, …) so drift from the machine's other load
- * spreads over all of them. A ratio is the median, over rounds, of the ratio within a round:
- * the host's speed drifts over tens of seconds, which then cancels out. Many short rounds
+ * group are interleaved in rounds, in a balanced order (see rounds.ts), so drift from the
+ * machine's other load spreads over all of them. A ratio is the median, over rounds, of the
+ * ratio within a round: the host's speed drifts over tens of seconds, which then cancels out. Many short rounds
  * sample that drift better than a few long ones. Only 2xx responses count as throughput;
  * every other status is counted and shown.
  *
@@ -35,6 +35,7 @@ import {
   type Ratio,
   type Row,
 } from './lib/report.js';
+import { roundOrder } from './lib/rounds.js';
 import { seedGrants, type UserTokens } from './lib/seed.js';
 
 const env = process.env;
@@ -136,9 +137,7 @@ async function measure(targets: Target[]): Promise<Row[]> {
   }
   const runs = new Map<Target, LoadResult[]>(targets.map((t) => [t, []]));
   for (let i = 0; i < cfg.runs; i += 1) {
-    // Each round starts one server later, so no server always runs right after the same one.
-    const order = targets.map((_, k) => targets[(k + i) % targets.length]!);
-    for (const t of order) {
+    for (const t of roundOrder(targets, i)) {
       const result = await runLoad(t.load(cfg.seconds));
       runs.get(t)!.push(result);
       const bad = result.non2xx + result.errors + result.timeouts;
