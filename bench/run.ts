@@ -4,9 +4,9 @@
  * Each scenario groups the servers it compares; after a warm-up per server, the runs of a
  * group are interleaved in rounds, in a balanced order (see rounds.ts), so drift from the
  * machine's other load spreads over all of them. A ratio is the median, over rounds, of the
- * ratio within a round: the host's speed drifts over tens of seconds, which then cancels out. Many short rounds
- * sample that drift better than a few long ones. Only 2xx responses count as throughput;
- * every other status is counted and shown.
+ * ratio within a round: the host's speed drifts over tens of seconds, which then cancels out.
+ * Many short rounds sample that drift better than a few long ones. Only 2xx responses count
+ * as throughput; every other status is counted and shown.
  *
  * Env knobs: BENCH_CONNECTIONS (50), BENCH_RUNS (10), BENCH_SECONDS (2 per run), BENCH_WARMUP (5),
  * BENCH_SOAK_SECONDS (120: RSS is compared between minute 1 and minute 2), BENCH_ONLY (comma
@@ -99,6 +99,7 @@ async function start(name: string, file: string, extraEnv: Record<string, string
   return server;
 }
 
+const TOKEN_SCENARIO = '1 client_credentials';
 const KIT_ROW = 'kit, memory store';
 const KIT_MINIMAL_ROW = 'kit in an empty Express app, memory store';
 const BARE_ROW = 'bare oidc-provider (ES256 JWT, memory)';
@@ -107,6 +108,7 @@ const BARE_ROW = 'bare oidc-provider (ES256 JWT, memory)';
  * servers measure in this run, i.e. how far any other ratio can move by chance.
  */
 const NOISE_FLOOR_ROW = 'bare oidc-provider, a second identical process (noise floor)';
+const secondProcess = (row: string) => `${row}, a second process`;
 /**
  * The token goals compare two processes of each side, pooled round by round (see `pooled`):
  * two processes of the same code differ by chance about as much as the goals' margins.
@@ -458,43 +460,31 @@ if (wanted('token') && kitMem) {
     ]);
   rows.push(
     ...(await measure([
-      clientCredentials('1 client_credentials', KIT_ROW, kitMem, 'kit (memory)'),
+      clientCredentials(TOKEN_SCENARIO, KIT_ROW, kitMem, 'kit (memory)'),
+      clientCredentials(TOKEN_SCENARIO, secondProcess(KIT_ROW), kitMemAgain, 'kit (memory), again'),
+      ...(kitRedis ? [clientCredentials(TOKEN_SCENARIO, 'kit, Redis store', kitRedis, 'kit (Redis)')] : []),
       clientCredentials(
-        '1 client_credentials',
-        `${KIT_ROW}, a second process`,
-        kitMemAgain,
-        'kit (memory), again',
-      ),
-      ...(kitRedis
-        ? [clientCredentials('1 client_credentials', 'kit, Redis store', kitRedis, 'kit (Redis)')]
-        : []),
-      clientCredentials(
-        '1 client_credentials',
+        TOKEN_SCENARIO,
         'kit, memory store, directEndpoints: false (through helmet, express-session and Express)',
         kitInStack,
         'kit (directEndpoints: false)',
       ),
-      clientCredentials('1 client_credentials', KIT_MINIMAL_ROW, kitMinimal, 'kit (empty Express)'),
+      clientCredentials(TOKEN_SCENARIO, KIT_MINIMAL_ROW, kitMinimal, 'kit (empty Express)'),
       clientCredentials(
-        '1 client_credentials',
-        `${KIT_MINIMAL_ROW}, a second process`,
+        TOKEN_SCENARIO,
+        secondProcess(KIT_MINIMAL_ROW),
         kitMinimalAgain,
         'kit (empty Express), again',
       ),
-      clientCredentials('1 client_credentials', BARE_ROW, bare, 'bare oidc-provider'),
-      clientCredentials('1 client_credentials', NOISE_FLOOR_ROW, bareAgain, 'bare oidc-provider, again'),
+      clientCredentials(TOKEN_SCENARIO, BARE_ROW, bare, 'bare oidc-provider'),
+      clientCredentials(TOKEN_SCENARIO, NOISE_FLOOR_ROW, bareAgain, 'bare oidc-provider, again'),
       clientCredentials(
-        '1 client_credentials',
+        TOKEN_SCENARIO,
         'bare oidc-provider inside an empty Express app',
         bareExpress,
         'bare oidc-provider in Express',
       ),
-      clientCredentials(
-        '1 client_credentials',
-        '@node-oauth/oauth2-server (opaque, memory)',
-        peer,
-        'oauth2-server',
-      ),
+      clientCredentials(TOKEN_SCENARIO, '@node-oauth/oauth2-server (opaque, memory)', peer, 'oauth2-server'),
     ])),
   );
   await Promise.all([
@@ -685,12 +675,12 @@ redis?.stop();
 // ── Ratios (the median of per-round ratios, this run) ────────────────────────
 const redisNote = redisPending ? `Redis: ${redisPending}` : undefined;
 const poolOf = (name: string, members: string[]) => {
-  const found = rows.filter((r) => r.scenario === '1 client_credentials' && members.includes(r.name));
+  const found = rows.filter((r) => r.scenario === TOKEN_SCENARIO && members.includes(r.name));
   return found.length === members.length ? pooled(name, found) : undefined;
 };
 const pooledRows = [
-  poolOf(POOLED.kit, [KIT_ROW, `${KIT_ROW}, a second process`]),
-  poolOf(POOLED.kitMinimal, [KIT_MINIMAL_ROW, `${KIT_MINIMAL_ROW}, a second process`]),
+  poolOf(POOLED.kit, [KIT_ROW, secondProcess(KIT_ROW)]),
+  poolOf(POOLED.kitMinimal, [KIT_MINIMAL_ROW, secondProcess(KIT_MINIMAL_ROW)]),
   poolOf(POOLED.bare, [BARE_ROW, NOISE_FLOOR_ROW]),
 ].filter((r): r is Row => r !== undefined);
 const withPooled = [...rows, ...pooledRows];
