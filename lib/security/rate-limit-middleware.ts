@@ -45,7 +45,7 @@ function limited(
 ): RateLimitedError {
   events.emit(
     'rate_limit.exceeded',
-    { limit, retryAfterSeconds: retryAfter, ...(clientId ? { clientId } : {}) },
+    { limit, retryAfterSeconds: retryAfter, clientId }, // emit drops clientId when undefined
     clientIp(req),
   );
   return new RateLimitedError(retryAfter, page);
