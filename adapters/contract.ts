@@ -41,16 +41,46 @@ export interface RecordStore {
   findIds(collection: string, index: string): Promise<string[]>;
 }
 
-/** Grant revocations fanned out to every process that shares the store. */
+/**
+ * What the feed announces. `grant`: the grant was revoked (final). `client`: the app was
+ * disabled, enabled again or deleted (re-check the store). `token`: one JWT access token was
+ * revoked; `id` is its `jti`.
+ */
+export interface FeedMessage {
+  kind: 'grant' | 'client' | 'token';
+  id: string;
+}
+
+/** Revocations and client changes fanned out to every process that shares the store. */
 export interface RevocationFeed {
-  /** Announces that a grant was revoked (Redis: PUBLISH). */
-  publish(grantId: string): Promise<void>;
+  /** Announces a message to every subscriber of every process (Redis: PUBLISH). */
+  publish(message: FeedMessage): Promise<void>;
   /**
-   * Calls `listener` for every revocation published by any process, and `onStatus` when the
+   * Calls `listener` for every message published by any process, and `onStatus` when the
    * subscription goes up or down (while down, callers must not rely on the feed).
    * Returns a function that unsubscribes.
    */
-  subscribe(listener: (grantId: string) => void, onStatus?: (connected: boolean) => void): () => void;
+  subscribe(listener: (message: FeedMessage) => void, onStatus?: (connected: boolean) => void): () => void;
+}
+
+const FEED_KINDS: ReadonlySet<string> = new Set<FeedMessage['kind']>(['grant', 'client', 'token']);
+
+/** The wire form of a feed message for stores that carry strings: `kind:id`. */
+export function encodeFeedMessage(message: FeedMessage): string {
+  return `${message.kind}:${message.id}`;
+}
+
+/**
+ * Reads {@link encodeFeedMessage}'s form. A message without `:` is a bare grant id, as
+ * processes of earlier versions publish them; anything else unknown is ignored (undefined).
+ */
+export function decodeFeedMessage(wire: string): FeedMessage | undefined {
+  const colon = wire.indexOf(':');
+  if (colon === -1) return wire === '' ? undefined : { kind: 'grant', id: wire };
+  const kind = wire.slice(0, colon);
+  const id = wire.slice(colon + 1);
+  if (!FEED_KINDS.has(kind) || id === '') return undefined;
+  return { kind: kind as FeedMessage['kind'], id };
 }
 
 /**
@@ -64,7 +94,7 @@ export interface OAuthStore {
   readonly Adapter: AdapterConstructor;
   /** The kit's own records. */
   readonly records: RecordStore;
-  /** Revocation fan-out between processes. */
+  /** Revocation and client-change fan-out between processes. */
   readonly revocations: RevocationFeed;
   /** Releases timers and connections the store owns. */
   close(): Promise<void>;

@@ -164,8 +164,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   const revocations: RevocationFeed = {
-    async publish(grantId) {
-      bus.emit('revoked', grantId);
+    async publish(message) {
+      bus.emit('revoked', { ...message });
     },
     subscribe(listener, onStatus) {
       bus.on('revoked', listener);

@@ -17,10 +17,13 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 import type { Cluster, Redis } from 'ioredis';
 import {
   ConsumedArtifactReplay,
+  decodeFeedMessage,
+  encodeFeedMessage,
   RefreshRetryWithinWindow,
   StoreUnavailableError,
   type Adapter,
   type AdapterPayload,
+  type FeedMessage,
   type OAuthStore,
   type RecordStore,
   type RefreshRetryCache,
@@ -453,7 +456,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
   // ── revocation fan-out (PUBLISH / SUBSCRIBE) ───────────────────────────────
 
   const channel = `${prefix}revocations`;
-  const listeners = new Set<(grantId: string) => void>();
+  const listeners = new Set<(message: FeedMessage) => void>();
   const statusListeners = new Set<(connected: boolean) => void>();
   let subscriber: RedisConnection | undefined;
   let subscribed = false;
@@ -468,9 +471,11 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
     const sub: RedisConnection = client.isCluster
       ? (client as Cluster).duplicate()
       : (client as Redis).duplicate();
-    sub.on('message', (from: string, grantId: string) => {
+    sub.on('message', (from: string, wire: string) => {
       if (from !== channel) return;
-      for (const listener of listeners) listener(grantId);
+      const message = decodeFeedMessage(wire);
+      if (!message) return;
+      for (const listener of listeners) listener(message);
     });
     // "Up" only once Redis confirmed the subscription, after every (re)connect.
     sub.on('ready', () => {
@@ -487,11 +492,11 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
   }
 
   const revocations: RevocationFeed = {
-    async publish(grantId) {
+    async publish(message) {
       // This process learns at once (its next request must already see the revocation);
       // the others through Redis. Listeners take the echo that follows as a no-op.
-      for (const listener of listeners) listener(grantId);
-      await call(() => client.publish(channel, grantId));
+      for (const listener of listeners) listener(message);
+      await call(() => client.publish(channel, encodeFeedMessage(message)));
     },
     subscribe(listener, onStatus) {
       if (closed) throw new Error('the Redis store is closed');

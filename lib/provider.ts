@@ -203,7 +203,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   });
   // oidc-provider revoked a grant itself (refresh reuse, code reuse, revocation endpoint).
   provider.on('grant.revoked', (_ctx, grantId: string) => {
-    options.store.revocations.publish(grantId).catch(() => {
+    options.store.revocations.publish({ kind: 'grant', id: grantId }).catch(() => {
       // The store is down: resource servers fall back to checking the store per request.
     });
   });

@@ -20,7 +20,7 @@ export async function revokeGrant(provider: Provider, feed: RevocationFeed, gran
     ...MODELS_BOUND_TO_GRANTS.map((model) => provider[model].adapter.revokeByGrantId(grantId)),
     provider.Grant.adapter.destroy(grantId),
   ]);
-  await feed.publish(grantId);
+  await feed.publish({ kind: 'grant', id: grantId });
 }
 
 /** Reads the store's Grant model: `provider.Grant.adapter`, or `new store.Adapter('Grant')` away from the provider. */

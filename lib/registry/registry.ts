@@ -13,7 +13,6 @@ import type { ClientMetadata } from 'oidc-provider';
 import type { Adapter, RecordStore, RevocationFeed } from '../../adapters/contract.js';
 import type { StaticClient } from '../config/options.js';
 import { toClientMetadata } from '../provider.js';
-import { CLIENT_MESSAGE_PREFIX } from '../resource-server/grant-status.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
 import type { Authorizations } from './authorizations.js';
 import { RegistryError } from './errors.js';
@@ -142,7 +141,7 @@ function homepage(value: unknown): string {
 
 export function createAppRegistry(deps: RegistryDeps): AppRegistry {
   const { records, clients, catalog, authorizations, restrictedScopes, staticClientIds, feed } = deps;
-  const announce = (clientId: string) => feed.publish(`${CLIENT_MESSAGE_PREFIX}${clientId}`);
+  const announce = (clientId: string) => feed.publish({ kind: 'client', id: clientId });
 
   function metadataOf(app: RegisteredApp): ClientMetadata {
     const asClient: StaticClient = {

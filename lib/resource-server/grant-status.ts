@@ -10,9 +10,6 @@
  */
 import type { RevocationFeed } from '../../adapters/contract.js';
 
-/** Feed messages about clients (disabled, enabled, deleted) carry this prefix; grant ids never contain ':'. */
-export const CLIENT_MESSAGE_PREFIX = 'client:';
-
 export interface GrantStatusOptions {
   feed: RevocationFeed;
   /** Authoritative check against the store; rejects when the store is unreachable. */
@@ -64,10 +61,8 @@ export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
 
   const clients = options.subject === 'client';
   const unsubscribe = options.feed.subscribe(
-    (message) => {
-      const isClientMessage = message.startsWith(CLIENT_MESSAGE_PREFIX);
-      if (isClientMessage !== clients) return;
-      const id = clients ? message.slice(CLIENT_MESSAGE_PREFIX.length) : message;
+    ({ kind, id }) => {
+      if (kind !== (clients ? 'client' : 'grant')) return;
       generation += 1;
       alive.delete(id);
       if (clients) revoked.delete(id);

@@ -1,7 +1,7 @@
 /** What the Redis store adds to the shared contract, on a real redis-server. */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError, type OAuthStore } from '../../adapters/contract.js';
+import { StoreUnavailableError, type FeedMessage, type OAuthStore } from '../../adapters/contract.js';
 import { createRedisStore } from '../../adapters/redis.js';
 import { RedisServer, startRedisSentinel } from '../helpers/redis-server.js';
 
@@ -139,5 +139,36 @@ test('works through Sentinel, configured with ioredis options only', async () =>
     await store.close();
     viaSentinel.disconnect();
     await sentinel.dispose();
+  }
+});
+
+test('feed messages cross processes with their kind; bare grant ids of earlier versions still count, junk is dropped', async () => {
+  const { store: publisher, prefix } = freshStore();
+  const listener = createRedisStore({ client, prefix });
+  const seen: FeedMessage[] = [];
+  let up = false;
+  listener.revocations.subscribe(
+    (message) => seen.push(message),
+    (connected) => (up = connected),
+  );
+  try {
+    for (let i = 0; i < 100 && !up; i += 1) await sleep(20);
+    expect(up).toBe(true);
+    await publisher.revocations.publish({ kind: 'token', id: 'jti_1' });
+    await publisher.revocations.publish({ kind: 'client', id: 'app_1' });
+    await client.publish(`${prefix}revocations`, 'grant_1'); // an earlier version's message
+    await client.publish(`${prefix}revocations`, 'nonsense:x');
+    await client.publish(`${prefix}revocations`, '');
+    await publisher.revocations.publish({ kind: 'grant', id: 'grant_2' });
+    for (let i = 0; i < 100 && seen.length < 4; i += 1) await sleep(10);
+    await sleep(50);
+    expect(seen).toEqual([
+      { kind: 'token', id: 'jti_1' },
+      { kind: 'client', id: 'app_1' },
+      { kind: 'grant', id: 'grant_1' },
+      { kind: 'grant', id: 'grant_2' },
+    ]);
+  } finally {
+    await Promise.all([publisher.close(), listener.close()]);
   }
 });

@@ -1,14 +1,14 @@
 /** The revocation cache: no store round trip per request, and never a stale "alive". */
-import type { RevocationFeed } from '../../adapters/contract.js';
+import type { FeedMessage, RevocationFeed } from '../../adapters/contract.js';
 import { createGrantStatus, FeedDownError } from '../../lib/resource-server/grant-status.js';
 
 /** A RevocationFeed the test drives: publish reaches subscribers; the link can drop. */
 function controllableFeed() {
-  const listeners = new Set<(id: string) => void>();
+  const listeners = new Set<(message: FeedMessage) => void>();
   const statuses = new Set<(up: boolean) => void>();
   const feed: RevocationFeed = {
-    async publish(id) {
-      listeners.forEach((l) => l(id));
+    async publish(message) {
+      listeners.forEach((l) => l(message));
     },
     subscribe(listener, onStatus) {
       listeners.add(listener);
@@ -55,7 +55,7 @@ test('a published revocation is refused at once, without asking the store', asyn
     maxTokenLifetimeSeconds: 3600,
   });
   expect(await status.isActive('g1')).toBe(true);
-  await feed.publish('g1');
+  await feed.publish({ kind: 'grant', id: 'g1' });
   expect(await status.isActive('g1')).toBe(false);
   expect(store.calls).toBe(1);
 });
@@ -119,7 +119,7 @@ test('a revocation arriving during a store check is not overwritten by the stale
     maxTokenLifetimeSeconds: 3600,
   });
   const first = status.isActive('g1');
-  await feed.publish('g1');
+  await feed.publish({ kind: 'grant', id: 'g1' });
   release();
   expect(await first).toBe(true); // answered before the revocation was known
   expect(await status.isActive('g1')).toBe(false);
@@ -140,7 +140,7 @@ test('peek answers from memory only, and never "alive" while the feed is down', 
   expect(status.peek('g1')).toBeUndefined();
   setUp(true);
   await status.isActive('g1');
-  await feed.publish('g1');
+  await feed.publish({ kind: 'grant', id: 'g1' });
   expect(status.peek('g1')).toBe(false);
   expect(store.calls).toBe(2);
 });
