@@ -13,6 +13,7 @@ import {
 } from '../../adapters/contract.js';
 import { createMemoryStore } from '../../adapters/memory.js';
 import { createRedisStore } from '../../adapters/redis.js';
+import { startAll } from '../helpers/lifecycle.js';
 import { RedisServer, startRedisCluster, type RedisCluster } from '../helpers/redis-server.js';
 
 /** Every model oidc-provider stores, with whether its payloads carry a grant id. */
@@ -46,7 +47,10 @@ let redisServer: RedisServer;
 let cluster: RedisCluster;
 
 beforeAll(async () => {
-  [redisServer, cluster] = await Promise.all([RedisServer.start(), startRedisCluster()]);
+  [redisServer, cluster] = await startAll(
+    [RedisServer.start(), startRedisCluster()],
+    [(s) => s.dispose(), (c) => c.dispose()],
+  );
 });
 afterAll(async () => {
   await Promise.all([redisServer?.dispose(), cluster?.dispose()]);

@@ -15,8 +15,8 @@ beforeAll(async () => {
   client = redis.client();
 });
 afterAll(async () => {
-  client.disconnect();
-  await redis.dispose();
+  client?.disconnect();
+  await redis?.dispose();
 });
 
 function freshStore(options: { commandTimeoutMs?: number } = {}): { store: OAuthStore; prefix: string } {

@@ -1,5 +1,5 @@
 /**
- * The people's pages in a real browser (Debian's Chromium via playwright-core) against the
+ * The people's pages in a real browser (Chromium via playwright-core) against the
  * running example app: a developer registers an app and reads its secret, a user approves and
  * denies consent, revokes an app from Connected apps, a developer disables an app, and an
  * administrator approves a restricted scope. Each page is saved under artifacts/screenshots/.
@@ -9,13 +9,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { callApi, tokenRequest } from '../helpers/oauth-client.js';
 import { launchChromium, screenshot, signInOnProductPage } from '../helpers/chromium.js';
+import { startAll } from '../helpers/lifecycle.js';
 
 let server: RunningExample;
 let browser: Browser;
 let redirectUri: string;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startExampleApp(), launchChromium()]);
+  [server, browser] = await startAll(
+    [startExampleApp(), launchChromium()],
+    [(s) => s.close(), (b) => b.close()],
+  );
   redirectUri = `http://localhost:${server.port}/callback`;
 });
 afterAll(async () => {
@@ -29,7 +33,7 @@ beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   page = await context.newPage();
 });
-afterEach(() => context.close());
+afterEach(() => context?.close());
 
 const url = (path: string) => `${server.issuer}${path}`;
 

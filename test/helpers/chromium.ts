@@ -1,18 +1,44 @@
 /**
- * Debian's Chromium driven by playwright-core (no browser download: `.ci/run` installs the
- * `chromium` package). Headless, with the flags that keep it off the network, and a helper that
- * saves each page's screenshot under the git-ignored artifacts/screenshots/.
+ * A headless Chromium driven by playwright-core: Debian's `/usr/bin/chromium` when it is installed
+ * (`.ci/run` installs the `chromium` package), else the one the `@sparticuz/chromium`
+ * devDependency brings from the npm registry (no download at run time), else `CHROMIUM_BIN`.
+ * Headless, with the flags that keep it off the network, and a helper that saves each page's
+ * screenshot under the git-ignored artifacts/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, findTool, missingToolMessage } from './system-tools.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(process.cwd(), 'artifacts', 'screenshots');
 
-export function launchChromium(): Promise<Browser> {
+const PACKAGED = '@sparticuz/chromium';
+
+/**
+ * CHROMIUM_BIN if set (it must exist; `CHROMIUM_BIN=@sparticuz/chromium` picks the packaged one),
+ * else Debian's Chromium, else the packaged one.
+ */
+async function chromiumExecutable(): Promise<string> {
+  const wanted = process.env[CHROMIUM.env];
+  if (wanted !== PACKAGED) {
+    const installed = findTool(CHROMIUM);
+    if (installed) return installed;
+    if (wanted) throw new Error(missingToolMessage(CHROMIUM));
+  }
+  try {
+    const packaged = (await import('@sparticuz/chromium')).default;
+    return await packaged.executablePath();
+  } catch (error) {
+    throw new Error(`${missingToolMessage(CHROMIUM)} (${PACKAGED} failed too: ${String(error)})`, {
+      cause: error,
+    });
+  }
+}
+
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: await chromiumExecutable(),
+    timeout: 20_000,
     headless: true,
     args: [
       '--no-sandbox',

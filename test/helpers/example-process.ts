@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './lifecycle.js';
 import { freePort } from './redis-server.js';
 
 export interface ExampleProcess {
@@ -23,29 +24,27 @@ export async function startExampleProcess(env: Record<string, string> = {}): Pro
     },
     stdio: 'ignore',
   });
+  child.once('error', () => undefined); // seen below as an exit
   const issuer = `http://localhost:${port}`;
+  const stop = () => stopProcess(child);
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`example app exited with ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      throw new Error(`example app exited with ${child.exitCode ?? child.signalCode ?? 'a spawn error'}`);
+    }
     try {
-      if ((await fetch(`${issuer}/.well-known/oauth-authorization-server`)).ok) break;
+      const probe = await fetch(`${issuer}/.well-known/oauth-authorization-server`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      if (probe.ok) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await stop();
       throw new Error('example app did not start in 20 s');
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    issuer,
-    port,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { issuer, port, stop };
 }

@@ -72,6 +72,10 @@ export async function startExampleApp(options: Partial<ExampleAppOptions> = {}):
       onSecurityEvent: (event) => void events.push(event),
       ...options.security,
     },
+  }).catch(async (error: unknown) => {
+    // A failed setup leaves nothing listening.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
   });
   remember(TEST_CLIENT.clientSecret, 'demo-password', ...kit.options.secrets.cookieKeys);
   for (const key of [...kit.options.secrets.signingKeys, ...(kit.options.secrets.nextSigningKeys ?? [])]) {

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { startAll, stopProcess } from './lifecycle.js';
+import { REDIS_CLI, REDIS_SERVER, requireTool } from './system-tools.js';
 
 const run = promisify(execFile);
-const REDIS_SERVER = 'redis-server';
-const REDIS_CLI = 'redis-cli';
 
 /** Reconnects fast so the tests see recovery within the 2 s the kit promises. */
 export const FAST_RETRY = (times: number) => Math.min(50 * times, 300);
@@ -30,7 +30,7 @@ export async function freePort(): Promise<number> {
 
 async function ping(port: number): Promise<boolean> {
   try {
-    const { stdout } = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), 'PING'], {
+    const { stdout } = await run(requireTool(REDIS_CLI), ['-h', '127.0.0.1', '-p', String(port), 'PING'], {
       timeout: 2000,
     });
     return stdout.trim() === 'PONG';
@@ -58,6 +58,9 @@ export class RedisServer {
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    // Fails in milliseconds with the install command, not after a hook timeout.
+    requireTool(REDIS_SERVER);
+    requireTool(REDIS_CLI);
     const server = new RedisServer(await freePort(), options);
     await server.launch();
     return server;
@@ -96,11 +99,13 @@ export class RedisServer {
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, 'nodes.conf'));
       args.push('--cluster-node-timeout', '2000');
     }
-    const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+    const child = spawn(requireTool(REDIS_SERVER), args, { stdio: 'ignore' });
     this.process = child;
-    child.once('exit', () => {
+    const gone = () => {
       if (this.process === child) this.process = undefined;
-    });
+    };
+    child.once('exit', gone);
+    child.once('error', gone);
     for (let i = 0; i < 100; i += 1) {
       if (await ping(this.port)) return;
       if (!this.process) break;
@@ -132,10 +137,9 @@ export class RedisServer {
     const child = this.process;
     if (!child) return;
     this.process = undefined;
-    const exited = once(child, 'exit');
-    child.kill(signal);
+    const stopped = stopProcess(child, signal);
     child.kill('SIGCONT'); // a paused server must run to act on SIGTERM
-    await exited;
+    await stopped;
   }
 
   async dispose(): Promise<void> {
@@ -163,10 +167,12 @@ export interface RedisCluster {
 
 /** Three masters, no replicas, made with `redis-cli --cluster create`. */
 export async function startRedisCluster(): Promise<RedisCluster> {
-  const nodes = await Promise.all([0, 1, 2].map(() => RedisServer.start({ cluster: true })));
+  const start = () => RedisServer.start({ cluster: true });
+  const dispose = (node: RedisServer) => node.dispose();
+  const nodes = await startAll([start(), start(), start()], [dispose, dispose, dispose]);
   try {
     await run(
-      REDIS_CLI,
+      requireTool(REDIS_CLI),
       [
         '--cluster',
         'create',
@@ -180,7 +186,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     // Wait until every node agrees the cluster is up.
     for (const node of nodes) {
       for (let i = 0; ; i += 1) {
-        const { stdout } = await run(REDIS_CLI, ['-p', String(node.port), 'CLUSTER', 'INFO']);
+        const { stdout } = await run(requireTool(REDIS_CLI), ['-p', String(node.port), 'CLUSTER', 'INFO'], {
+          timeout: 2000,
+        });
         if (stdout.includes('cluster_state:ok')) break;
         if (i > 100) throw new Error('cluster did not come up');
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -216,6 +224,7 @@ export interface RedisSentinel {
 
 /** One Sentinel watching `master` under the name `oauth-kit-test`. */
 export async function startRedisSentinel(master: RedisServer): Promise<RedisSentinel> {
+  const redisServer = requireTool(REDIS_SERVER);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'oauth-kit-sentinel-'));
   const config = join(dir, 'sentinel.conf');
@@ -231,13 +240,9 @@ export async function startRedisSentinel(master: RedisServer): Promise<RedisSent
       'sentinel down-after-milliseconds oauth-kit-test 1000',
     ].join('\n'),
   );
-  const child = spawn(REDIS_SERVER, [config, '--sentinel'], { stdio: 'ignore' });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  };
+  const child = spawn(redisServer, [config, '--sentinel'], { stdio: 'ignore' });
+  child.once('error', () => undefined); // reported below as "did not start"
+  const stop = () => stopProcess(child, 'SIGKILL');
   for (let i = 0; !(await ping(port)); i += 1) {
     if (i > 100) {
       await stop();

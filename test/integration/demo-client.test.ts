@@ -6,7 +6,7 @@ let server: RunningExample;
 beforeAll(async () => {
   server = await startExampleApp();
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 async function connect(agent: BrowserAgent, decision: 'approve' | 'deny') {
   let { response, url } = await agent.follow('/login');

@@ -29,8 +29,8 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
     redirectUri = `http://localhost:${server.port}/callback`;
   });
   afterAll(async () => {
-    await server.close();
-    await backing.close();
+    await server?.close();
+    await backing?.close();
   });
 
   const refresh = (refreshToken: string) =>

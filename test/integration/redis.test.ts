@@ -32,7 +32,13 @@ async function appOn(
   shared: Partial<Pick<ExampleAppOptions, 'issuer' | 'devSecretsFile' | 'security'>> = {},
 ): Promise<AppOnRedis> {
   const client = redis.client();
-  const app = await startExampleApp({ store: createRedisStore({ client, ...storeOptions }), ...shared });
+  const app = await startExampleApp({
+    store: createRedisStore({ client, ...storeOptions }),
+    ...shared,
+  }).catch((error: unknown) => {
+    client.disconnect();
+    throw error;
+  });
   return {
     app,
     client,
@@ -65,8 +71,8 @@ describe('at rest', () => {
     setup = await appOn(redis);
   });
   afterAll(async () => {
-    await setup.close();
-    await redis.dispose();
+    await setup?.close();
+    await redis?.dispose();
   });
 
   test('no code, token or session id appears in any key or value, and every key expires', async () => {
@@ -140,8 +146,8 @@ describe('two app instances sharing one Redis', () => {
     b = await appOn(redis, {}, { devSecretsFile, issuer: a.app.issuer });
   });
   afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
-    await redis.dispose();
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.dispose();
   });
 
   test('a token issued by A refreshes at B, and a grant revoked at B is refused at A within 1 s', async () => {
@@ -288,8 +294,8 @@ describe('refresh retry window (on)', () => {
     setup = await appOn(redis, { refreshRetryWindowSeconds: 1 });
   });
   afterAll(async () => {
-    await setup.close();
-    await redis.dispose();
+    await setup?.close();
+    await redis?.dispose();
   });
   const flow = () => codeFlow(setup.app.issuer, TEST_CLIENT, setup.redirectUri, 'tasks:read');
 

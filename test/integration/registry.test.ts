@@ -19,7 +19,7 @@ beforeAll(async () => {
   redirectUri = `http://localhost:${server.port}/callback`;
   developer = await signedInAgent(server.issuer);
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 interface Registered {
   clientId: string;

@@ -17,7 +17,7 @@ let server: RunningExample;
 beforeAll(async () => {
   server = await startExampleApp();
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 async function standaloneApi() {
   const app = express();

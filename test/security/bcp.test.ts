@@ -20,7 +20,7 @@ beforeAll(async () => {
   server = await startExampleApp();
   redirectUri = `http://localhost:${server.port}/callback`;
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 const refresh = (refreshToken: string) =>
   tokenRequest(server.issuer, { grant_type: 'refresh_token', refresh_token: refreshToken }, TEST_CLIENT);

@@ -15,7 +15,7 @@ beforeAll(async () => {
   server = await startExampleApp();
   redirectUri = `http://localhost:${server.port}/callback`;
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 /** Events of `type` emitted while `action` ran. */
 async function during<T extends SecurityEventType>(type: T, action: () => Promise<unknown>) {

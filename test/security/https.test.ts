@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   base = `http://localhost:${server.port}`;
 });
-afterAll(() => server.close());
+afterAll(() => server?.close());
 
 const viaTls = { 'x-forwarded-proto': 'https' };
 const authorizePath = `/oauth/authorize?${new URLSearchParams({

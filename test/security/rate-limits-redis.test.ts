@@ -17,8 +17,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  redis.disconnect();
-  await redisServer.dispose();
+  redis?.disconnect();
+  await redisServer?.dispose();
 });
 
 const issue = async (server: RunningExample) =>
