@@ -135,6 +135,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       introspection: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // Off until requireScope and token info verify DPoP proofs: a key-bound token must never
+      // be accepted without its proof (the resource servers refuse it as Bearer either way).
+      dPoP: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.audience,

@@ -161,7 +161,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       }
       return copyOf(cached);
     }
-    if (introspect && isForeign(token, issuer)) return introspect(token);
+    if (introspect && isForeign(token, issuer)) {
+      const auth = await introspect(token);
+      refuseKeyBound(auth.claims);
+      return auth;
+    }
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, keys, {
@@ -186,6 +190,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
+    refuseKeyBound(claims);
     await assertLive(grantId, clientId);
     const auth: AuthInfo = {
       sub: claims.sub,
@@ -203,6 +208,13 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   };
   verifyAccessToken.fromMemory = fromMemory;
   return verifyAccessToken;
+}
+
+/** A token bound to a key (RFC 9449 / RFC 8705 `cnf`) is worthless without its proof. */
+function refuseKeyBound(claims: JWTPayload): void {
+  if (claims.cnf !== undefined) {
+    throw new InvalidTokenError('The access token is bound to a key and cannot be used as a Bearer token.');
+  }
 }
 
 /** A fresh AuthInfo for each request, so one request's changes never reach the next. */
