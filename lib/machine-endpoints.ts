@@ -16,6 +16,8 @@ import type Provider from 'oidc-provider';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { errorAnswer, writeJsonError } from './errors/json-error.js';
 import { ROUTES } from './provider.js';
+import { isJson, readClientRequestBody, withFormBody } from './requests/client-request-body.js';
+import { completePkceCodeExchange } from './requests/pkce-redirect-uri.js';
 import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './security/rate-limit-middleware.js';
 import { httpsRequiredError } from './security/require-https.js';
 import type { SecurityLogger } from './security/logger.js';
@@ -45,7 +47,9 @@ export function machineEndpoints(deps: {
   logger: SecurityLogger;
 }): MachineEndpoint {
   const { limits, httpsRequired, logger } = deps;
-  const callback = deps.provider.callback();
+  const { provider } = deps;
+  const callback = provider.callback();
+  const findCode = (code: string) => provider.AuthorizationCode.find(code, { ignoreExpiration: true });
   const refuse = (res: ServerResponse, path: string, error: unknown) => {
     const { status, body, headers } = errorAnswer(error, path, logger);
     writeJsonError(res, status, body, headers);
@@ -61,10 +65,17 @@ export function machineEndpoints(deps: {
       void callback(req, res);
       return;
     }
-    limits(req, res, endpoint).then(
-      () => callback(req, res),
-      (error: unknown) => refuse(res, path, error),
-    );
+    limits(req, res, endpoint)
+      .then(() => {
+        // The kit reads the body itself where oidc-provider's own parser would not do: JSON,
+        // a query beside the body, and token requests (a PKCE code exchange may omit
+        // `redirect_uri`). See requests/client-request-body.ts.
+        if (path !== ROUTES.token && !isJson(req) && !req.url?.includes('?')) return callback(req, res);
+        return readClientRequestBody(req)
+          .then((body) => (path === ROUTES.token ? completePkceCodeExchange(body, findCode) : body))
+          .then((body) => callback(withFormBody(req, body.form), res));
+      })
+      .catch((error: unknown) => refuse(res, path, error));
   };
 }
 

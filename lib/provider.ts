@@ -21,6 +21,7 @@ import { revocationReason, tokenRevokedEvent, watchProvider } from './security/p
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
 import { CLIENT_SECRETS, installHashedClientSecrets } from './registry/secrets.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
+import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
 
@@ -199,10 +200,11 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
 
   // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
   // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.
-  provider.on('grant.error', (ctx, error) => {
+  provider.on('grant.error', (ctx, error: { error?: string; error_detail?: string }) => {
     if (error instanceof ConsumedArtifactReplay && error.grantId) {
       ctx.state.replayedGrantId = error.grantId;
     }
+    if (error.error === 'invalid_grant') ctx.state.invalidGrantDetail = error.error_detail;
   });
   // oidc-provider revoked a grant itself (refresh reuse, code reuse, revocation endpoint).
   provider.on('grant.revoked', (_ctx, grantId: string) => {
@@ -228,6 +230,11 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       ctx.body.error_description === 'requested grant type is not allowed for this client'
     ) {
       ctx.body = { ...ctx.body, error: 'unauthorized_client' };
+    }
+    // The cause of an invalid_grant, where it is safe to say (tokens/invalid-grant-causes.ts).
+    if (ctx.body?.error === 'invalid_grant' && ctx.oidc?.route === 'token') {
+      const description = invalidGrantDescription(ctx.state.invalidGrantDetail, ctx.oidc.params?.grant_type);
+      if (description) ctx.body = { ...ctx.body, error_description: description };
     }
   });
 
