@@ -84,6 +84,33 @@ export function decodeFeedMessage(wire: string): FeedMessage | undefined {
 }
 
 /**
+ * Small counters and rankings shared by every process (abuse monitoring, alert rules, one-time
+ * flashes). Everything here is bounded: each counter and ranking expires `ttlSeconds` after it
+ * was created (later increments do not extend it), and a ranking keeps at most `maxMembers`
+ * members (the lowest scores are dropped first). Keys of one `group` live together (one Redis
+ * Cluster slot), so `read` and `top` over one group are single commands.
+ */
+export interface CounterStore {
+  /** Adds `by` (default 1) to counter `key` of `group`; returns the new value (atomic). */
+  increment(group: string, key: string, ttlSeconds: number, by?: number): Promise<number>;
+  /** The values of `keys` of `group`, in order; 0 for absent or expired counters. */
+  read(group: string, keys: readonly string[]): Promise<number[]>;
+  /** Adds `by` (default 1) to `member`'s score in `ranking` of `group`; returns the new score. */
+  rank(
+    group: string,
+    ranking: string,
+    member: string,
+    options: { ttlSeconds: number; maxMembers: number; by?: number },
+  ): Promise<number>;
+  /** The `limit` highest members summed over `rankings` of `group`, highest first. */
+  top(
+    group: string,
+    rankings: readonly string[],
+    limit: number,
+  ): Promise<Array<{ member: string; score: number }>>;
+}
+
+/**
  * An oauth-kit store: the adapter class handed to oidc-provider plus the kit's own needs.
  * Every store is created by the host and passed in; stores open no connections of their own.
  */
@@ -96,6 +123,8 @@ export interface OAuthStore {
   readonly records: RecordStore;
   /** Revocation and client-change fan-out between processes. */
   readonly revocations: RevocationFeed;
+  /** Shared counters and rankings (see {@link CounterStore}). */
+  readonly counters: CounterStore;
   /** Releases timers and connections the store owns. */
   close(): Promise<void>;
   /**

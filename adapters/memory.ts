@@ -11,6 +11,7 @@ import {
   type RecordStore,
   type RevocationFeed,
 } from './contract.js';
+import { createMemoryCounters } from './memory-counters.js';
 
 interface Entry {
   payload: AdapterPayload;
@@ -64,7 +65,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     if (userCode) lookups.delete(`${model}:userCode:${userCode}`);
   }
 
+  const counters = createMemoryCounters();
+
   function sweep(): void {
+    counters.sweep();
     const now = Date.now();
     for (const [model, t] of models) {
       for (const [id, entry] of t) if (entry.expiresAt <= now) remove(model, id);
@@ -179,6 +183,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     Adapter: MemoryAdapter,
     records,
     revocations,
+    counters,
     async close() {
       clearInterval(timer);
       bus.removeAllListeners();

@@ -29,6 +29,7 @@ import {
   type RefreshRetryCache,
   type RevocationFeed,
 } from './contract.js';
+import { createRedisCounters } from './redis-counters.js';
 
 export type RedisConnection = Redis | Cluster;
 
@@ -540,6 +541,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
     Adapter: RedisAdapter,
     records,
     revocations,
+    counters: createRedisCounters({ client, prefix, call }),
     ...(refreshRetry ? { refreshRetry } : {}),
     async close() {
       closed = true;

@@ -14,6 +14,7 @@ interface User {
 const USERS: User[] = [
   // Demo credentials, for local development and tests only.
   { id: 'user_123', email: 'demo@example.com', name: 'Demo User', password: 'demo-password', admin: true },
+  { id: 'user_456', email: 'sam@example.com', name: 'Sam Second', password: 'sam-password', admin: false },
 ];
 
 function toAccount(user: User): Account {

@@ -16,6 +16,7 @@ import { createCsrf } from './interactions/csrf.js';
 import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
 import { publicJwks } from './keys/jwks.js';
+import { createSecretFlash } from './pages/flash.js';
 import { createGuard } from './pages/guard.js';
 import {
   MACHINE_PATHS,
@@ -223,9 +224,24 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   if (options.pages) {
     const guard = createGuard(options.accounts, options.pages, csrf, options.production);
     const restrictedScopes = options.scopes.filter((s) => s.restricted);
+    const flash = createSecretFlash({
+      records: options.store.records,
+      counters: options.store.counters,
+      path: options.pages.paths.developerApps,
+      secure: requiresHttps(options),
+    });
     router.use(
       pagesRouter(
-        { pages: options.pages, views, guard, registry: apps, authorizations, catalog, restrictedScopes },
+        {
+          pages: options.pages,
+          views,
+          guard,
+          flash,
+          registry: apps,
+          authorizations,
+          catalog,
+          restrictedScopes,
+        },
         options.production,
       ),
     );

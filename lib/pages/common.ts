@@ -7,6 +7,7 @@ import type { Authorizations } from '../registry/authorizations.js';
 import { RegistryError } from '../registry/errors.js';
 import type { AppRegistry } from '../registry/registry.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
+import type { SecretFlash } from './flash.js';
 import type { Guard, PageUser } from './guard.js';
 
 export interface PageDeps {
@@ -16,6 +17,8 @@ export interface PageDeps {
   registry: AppRegistry;
   authorizations: Authorizations;
   catalog: ScopeCatalog;
+  /** New credentials, shown once on the page after the form that created them. */
+  flash: SecretFlash;
   /** Restricted scopes of the catalog, with their descriptions. */
   restrictedScopes: ReadonlyArray<{ name: string; description: string }>;
 }

@@ -1,7 +1,8 @@
 /**
  * Settings → Developers → OAuth Apps: list, register ("New OAuth App"), view and edit, rotate
- * the secret, disable/enable, request a restricted scope, delete. Credentials are shown once,
- * on the response to the form that created them (no redirect: the secret is stored nowhere).
+ * the secret, disable/enable, request a restricted scope, delete. Every form post answers 303
+ * (Post/Redirect/Get: a reload repeats nothing); new credentials reach the page after the
+ * redirect through a one-time flash (flash.ts), so a reload shows them no more.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { RegistryError } from '../registry/errors.js';
@@ -86,11 +87,11 @@ export function developerPages(deps: PageDeps): Router {
         type: form.client_type as 'confidential' | 'public',
         testMode: form.test_mode,
       });
-      await renderPage(deps, req, res, 'app', {
-        ...appLocals(app),
-        status: 201,
-        credentials: { clientId: app.clientId, clientSecret },
+      await deps.flash.put(res, app.owner, {
+        clientId: app.clientId,
+        ...(clientSecret ? { clientSecret } : {}),
       });
+      res.redirect(303, `${base}/${encodeURIComponent(app.clientId)}`);
     } catch (error) {
       if (!(error instanceof RegistryError) || error.status !== 400) throw error;
       await renderPage(deps, req, res, 'app-new', {
@@ -105,8 +106,10 @@ export function developerPages(deps: PageDeps): Router {
   });
 
   router.get(`${base}/:clientId`, guard, async (req, res) => {
-    const app = await registry.getOwned(userOf(res).id, String(req.params.clientId));
-    await renderPage(deps, req, res, 'app', { ...appLocals(app), notice: notice(req) });
+    const owner = userOf(res).id;
+    const app = await registry.getOwned(owner, String(req.params.clientId));
+    const credentials = await deps.flash.take(req, res, owner, app.clientId);
+    await renderPage(deps, req, res, 'app', { ...appLocals(app), credentials, notice: notice(req) });
   });
 
   router.post(`${base}/:clientId`, formBody, guard, async (req: Request, res: Response) => {
@@ -142,10 +145,8 @@ export function developerPages(deps: PageDeps): Router {
       case 'rotate_secret': {
         const overlap = Number(field(req, 'overlap') || '0');
         const { app, clientSecret } = await registry.rotateSecret(owner, clientId, overlap);
-        return renderPage(deps, req, res, 'app', {
-          ...appLocals(app),
-          credentials: { clientId: app.clientId, clientSecret, rotated: true },
-        });
+        await deps.flash.put(res, owner, { clientId: app.clientId, clientSecret, rotated: true });
+        return res.redirect(303, `${base}/${encodeURIComponent(clientId)}`);
       }
       case 'disable':
       case 'enable':

@@ -316,6 +316,50 @@ describe.each(STORES)('%s store', (_name, make) => {
     });
   });
 
+  describe('counters', () => {
+    test('increments are atomic and return the new value; absent counters read 0', async () => {
+      const { counters } = store;
+      const values = await Promise.all(
+        Array.from({ length: 25 }, () => counters.increment('tests', 'hits', 60)),
+      );
+      expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(await counters.increment('tests', 'hits', 60, 5)).toBe(30);
+      expect(await counters.read('tests', ['hits', 'never', 'hits'])).toEqual([30, 0, 30]);
+      expect(await counters.read('other', ['hits'])).toEqual([0]);
+    });
+
+    test('a counter expires ttlSeconds after it was created; later increments do not extend it', async () => {
+      const { counters } = store;
+      await counters.increment('tests', 'short', 1);
+      await sleep(600);
+      expect(await counters.increment('tests', 'short', 1)).toBe(2);
+      await sleep(600);
+      expect(await counters.read('tests', ['short'])).toEqual([0]);
+    });
+
+    test('rankings sum scores, keep at most maxMembers (the lowest go first) and expire', async () => {
+      const { counters } = store;
+      const opts = { ttlSeconds: 1, maxMembers: 3 };
+      expect(await counters.rank('tests', 'r1', 'a', { ...opts, by: 5 })).toBe(5);
+      expect(await counters.rank('tests', 'r1', 'b', { ...opts, by: 3 })).toBe(3);
+      await counters.rank('tests', 'r1', 'c', { ...opts, by: 2 });
+      await counters.rank('tests', 'r1', 'd', { ...opts, by: 4 });
+      await counters.rank('tests', 'r2', 'b', { ...opts, by: 4 });
+      expect(await counters.rank('tests', 'r1', 'a', opts)).toBe(6);
+      expect(await counters.top('tests', ['r1'], 10)).toEqual([
+        { member: 'a', score: 6 },
+        { member: 'd', score: 4 },
+        { member: 'b', score: 3 },
+      ]);
+      expect(await counters.top('tests', ['r1', 'r2', 'none'], 2)).toEqual([
+        { member: 'b', score: 7 },
+        { member: 'a', score: 6 },
+      ]);
+      await sleep(1100);
+      expect(await counters.top('tests', ['r1', 'r2'], 10)).toEqual([]);
+    });
+  });
+
   describe('revocation feed', () => {
     test('a published message reaches every subscriber, with its kind, until it unsubscribes', async () => {
       const seen: FeedMessage[] = [];

@@ -131,6 +131,15 @@ test('a developer registers an app through the form and reads its secret once', 
   await screenshot(page, '04-app-created-credentials');
   expect((await clientCredentials(credentials)).status).toBe(200);
 
+  // Post/Redirect/Get: the result page is a GET; reloading it registers nothing, shows no secret.
+  expect(page.url()).toBe(url(`/settings/developers/apps/${credentials.clientId}`));
+  await page.reload();
+  await see('h1', 'Acme Planner');
+  expect(await page.locator('[data-testid="client-secret"]').count()).toBe(0);
+  expect(await page.content()).not.toContain(credentials.clientSecret);
+  await page.goto(url('/settings/developers/apps'));
+  expect(await page.locator('.app-list li', { hasText: 'Acme Planner' }).count()).toBe(1);
+
   // Shown once: the app's page never shows it again.
   await page.goto(url(`/settings/developers/apps/${credentials.clientId}`));
   expect(await page.locator('[data-testid="client-secret"]').count()).toBe(0);
@@ -143,6 +152,11 @@ test('a developer registers an app through the form and reads its secret once', 
   expect(rotated).not.toBe(credentials.clientSecret);
   await screenshot(page, '06-app-secret-rotated');
   expect((await clientCredentials(credentials)).json.error).toBe('invalid_client');
+  expect((await clientCredentials({ ...credentials, clientSecret: rotated })).status).toBe(200);
+  // A reload neither shows it again nor rotates again: the secret just shown keeps working.
+  await page.reload();
+  await see('h1', 'Acme Planner');
+  expect(await page.locator('[data-testid="client-secret"]').count()).toBe(0);
   expect((await clientCredentials({ ...credentials, clientSecret: rotated })).status).toBe(200);
 
   await page.goto(url('/settings/developers/apps'));

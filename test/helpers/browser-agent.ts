@@ -11,6 +11,16 @@ export class BrowserAgent {
     return [...this.cookies.values()];
   }
 
+  /** The value of cookie `name`, if the agent holds it. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  /** Sets a cookie as if the server had (e.g. to replay one in another agent). */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   private remember(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');

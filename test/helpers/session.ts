@@ -1,12 +1,15 @@
 /** A BrowserAgent signed in to the example product through its /signin form. */
 import { BrowserAgent } from './browser-agent.js';
 
-export async function signedInAgent(issuer: string): Promise<BrowserAgent> {
+export async function signedInAgent(
+  issuer: string,
+  user: { email: string; password: string } = { email: 'demo@example.com', password: 'demo-password' },
+): Promise<BrowserAgent> {
   const agent = new BrowserAgent(issuer);
   const form = await agent.request('/signin');
   const { response } = await agent.submit(`${issuer}/signin`, await form.text(), {
-    email: 'demo@example.com',
-    password: 'demo-password',
+    email: user.email,
+    password: user.password,
   });
   if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
   return agent;
