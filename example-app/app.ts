@@ -100,6 +100,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
   const kit = await mountOAuth(app, {
     issuer,
     scopes: SCOPES,
+    // Two resources: the REST API (the default) and the MCP server for AI agents.
+    resources: [{ url: `${issuer}/api` }, { url: `${issuer}/mcp`, scopes: ['tasks:read', 'tasks:write'] }],
     production,
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),

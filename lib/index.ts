@@ -2,6 +2,7 @@
 export { mountOAuth } from './mount.js';
 export type { OAuthKit } from './mount.js';
 export { requireScope } from './resource-server/require-scope.js';
+export type { ScopeGuard } from './resource-server/require-scope.js';
 export { mountResourceServer } from './resource-server/standalone.js';
 export type { ResourceServer, ResourceServerOptions } from './resource-server/standalone.js';
 export type { IntrospectionSettings } from './resource-server/introspect.js';
@@ -51,6 +52,7 @@ export type {
   AccountHooks,
   OAuthKitOptions,
   PagesOptions,
+  ResourceDefinition,
   ScopeDefinition,
   Secrets,
   SigningAlgorithm,

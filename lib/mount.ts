@@ -29,6 +29,7 @@ import { createProvider, requiresHttps, ROUTES } from './provider.js';
 import { createAuthorizations } from './registry/authorizations.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
+import { protectedResource, serveResourceMetadata } from './resource-server/metadata.js';
 import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
@@ -178,7 +179,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
   const verifyAccessToken = createTokenVerifier({
     issuer: options.issuer,
-    audience: options.audience,
+    audience: options.resources.map((r) => r.url),
     keys: createLocalJWKSet(publicJwks(options.secrets)),
     algorithms: [options.signingAlgorithm],
     clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
@@ -190,12 +191,22 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     knownClientStatus: clientStatus.peek,
     cache: options.resourceServer.verifiedTokenCache ?? {},
   });
+  const resources = new Map(options.resources.map((r) => [r.url, protectedResource(r.url, r.scopes)]));
+  const tokenLocations = options.resourceServer.tokenLocations ?? ['header'];
   setResourceServer(app.locals, {
     verify: verifyAccessToken,
     realm: options.resourceServer.realm,
-    tokenLocations: options.resourceServer.tokenLocations ?? ['header'],
+    tokenLocations,
     wildcardScopes: options.resourceServer.wildcardScopes ?? true,
+    resources,
   });
+  // RFC 9728 metadata of the resources on the issuer's origin (others publish their own).
+  const resourceMetadata = serveResourceMetadata(
+    resources.values(),
+    options.issuer,
+    tokenLocations,
+    new URL(options.issuer).origin,
+  );
 
   const serveMachineEndpoint = machineEndpoints({
     provider,
@@ -246,6 +257,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       ),
     );
   }
+  router.use(resourceMetadata.handler);
   router.use(tokenInfoRouter(verifyAccessToken));
   router.use(browserProviderPaths(provider));
   router.use(kitErrorHandler({ views, logger, pageHeaders }));
@@ -253,6 +265,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     kitEntry(router, serveMachineEndpoint, [
       '/oauth/',
       TOKEN_INFO_PATH,
+      ...resourceMetadata.paths,
       ...(options.pages ? Object.values(options.pages.paths) : []),
     ]),
   );

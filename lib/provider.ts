@@ -80,8 +80,31 @@ export function requiresHttps(options: ResolvedOptions): boolean {
   return options.production && options.issuer.startsWith('https:');
 }
 
+/**
+ * For each resource, the scopes a client may get there: those the client is allowed that the
+ * resource accepts. A resource accepting the whole catalog passes the client's list through.
+ */
+function resourceScopeFilters(options: ResolvedOptions): Map<string, (clientScope: string) => string> {
+  const catalogSize = new Set(options.scopes.map((s) => s.name)).size;
+  return new Map(
+    options.resources.map(({ url, scopes }) => {
+      if (scopes.length === catalogSize) return [url, (clientScope: string) => clientScope];
+      const accepted = new Set(scopes);
+      return [
+        url,
+        (clientScope: string) =>
+          clientScope
+            .split(' ')
+            .filter((s) => accepted.has(s))
+            .join(' '),
+      ];
+    }),
+  );
+}
+
 export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): Provider {
   const { catalog } = hooks;
+  const resourceScopes = resourceScopeFilters(options);
   const policy = interactionPolicy.base();
   if (hooks.hostUserId) {
     const hostUserId = hooks.hostUserId;
@@ -141,17 +164,19 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       dPoP: { enabled: false },
       resourceIndicators: {
         enabled: true,
+        // RFC 8707: without a `resource` parameter, tokens are for the host's default resource.
         defaultResource: () => options.audience,
         useGrantedResource: () => true,
         // Not async: oidc-provider awaits it twice per token request, a promise each time.
         getResourceServerInfo(ctx, resource, client) {
-          if (resource !== options.audience) throw new errors.InvalidTarget();
+          const scopesOf = resourceScopes.get(resource);
+          if (!scopesOf) throw new errors.InvalidTarget('the resource is not known to this server');
           // oidc-provider drops scopes it does not know; the documents want invalid_scope.
           const requested = ctx.oidc.params?.scope;
           if (typeof requested === 'string') catalog.assertKnown(requested.split(' '));
           return {
-            scope: client.scope ?? '',
-            audience: options.audience,
+            scope: scopesOf(client.scope ?? ''),
+            audience: resource,
             accessTokenTTL: options.ttl.accessToken,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: options.signingAlgorithm } },

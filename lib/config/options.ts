@@ -19,6 +19,22 @@ export interface ScopeDefinition {
   restricted?: boolean;
 }
 
+/**
+ * A protected resource the kit issues tokens for (RFC 8707): the product's REST API, its MCP
+ * server, ... A token carries exactly one resource as its `aud`: the one the client asked for
+ * with the `resource` parameter, or the host's default resource.
+ */
+export interface ResourceDefinition {
+  /**
+   * The resource indicator and the `aud` of its tokens, e.g. `https://example.com/mcp`: an
+   * absolute http(s) URL without query or fragment. When it is on the issuer's origin, the kit
+   * publishes its RFC 9728 metadata at `/.well-known/oauth-protected-resource<path>`.
+   */
+  url: string;
+  /** Catalog scopes its tokens may carry. Default: every scope of the catalog. */
+  scopes?: string[];
+}
+
 /** A user as the host knows them. */
 export interface Account {
   id: string;
@@ -150,8 +166,18 @@ export const DEFAULT_PAGE_PATHS = {
 export interface OAuthKitOptions {
   /** The authorization server's issuer URL, e.g. `https://example.com`. Required. */
   issuer: string;
-  /** Audience (`aud`) of access tokens: the host's API. Default: `${issuer}/api`. */
+  /**
+   * The one resource of a host with a single API: shorthand for `resources: [{ url: audience }]`.
+   * Default: `${issuer}/api`.
+   */
   audience?: string;
+  /**
+   * The host's resources, each with its URL (= `aud`) and scopes. The first is the default:
+   * tokens requested without a `resource` parameter are for it. `requireScope()` protects the
+   * default resource, `requireScope.forResource(url)` another one. Default: one resource,
+   * `audience`.
+   */
+  resources?: ResourceDefinition[];
   /** The scope catalog. Required, at least one scope. */
   scopes: ScopeDefinition[];
   /** How users are authenticated and found. Required. */
@@ -227,7 +253,10 @@ export const DEFAULT_DEV_SECRETS_FILE = '.oauth-kit/dev-secrets.json';
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
   issuer: string;
+  /** The default resource's URL. */
   audience: string;
+  /** Every resource, the default first, each with its scopes resolved. */
+  resources: Array<{ url: string; scopes: string[] }>;
   scopes: ScopeDefinition[];
   accounts: AccountHooks;
   clients: StaticClient[];

@@ -20,10 +20,12 @@ import { loadOrCreateDevSecrets } from './secrets.js';
 import { createDefaultLogger, silentLogger, type SecurityLogger } from '../security/logger.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { resolvePagesOptions } from './validate-pages.js';
+import { resolveResources } from './validate-resources.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
   'audience',
+  'resources',
   'scopes',
   'accounts',
   'clients',
@@ -360,7 +362,12 @@ export async function resolveOptions(
   }
   validateSecrets(secrets, signingAlgorithm);
 
-  if (options.audience !== undefined) assertUrl('audience', options.audience);
+  const resources = resolveResources(
+    options.audience,
+    options.resources,
+    issuer,
+    new Set(options.scopes.map((s) => s.name)),
+  );
   for (const flag of ['trustProxy', 'directEndpoints'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       throw new ConfigurationError(flag, 'must be true or false.');
@@ -387,7 +394,8 @@ export async function resolveOptions(
 
   return {
     issuer,
-    audience: options.audience ?? `${issuer}/api`,
+    audience: resources[0]!.url,
+    resources,
     scopes: options.scopes,
     accounts,
     clients,

@@ -18,6 +18,8 @@ export class BearerError extends Error {
   /** Scopes the resource requires (insufficient_scope). */
   readonly scope: string | undefined;
   realm: string | undefined;
+  /** RFC 9728 §5.1: where the protected resource's metadata is; requireScope sets it. */
+  resourceMetadata: string | undefined;
   readonly expose = true;
 
   constructor(status: number, code: BearerErrorCode | undefined, description?: string, scope?: string) {
@@ -42,6 +44,7 @@ export class BearerError extends Error {
     // RFC 6750 §3.1: a request without credentials gets a challenge without error details.
     if (this.code && this.description) params.push(`error_description=${quote(this.description)}`);
     if (this.scope) params.push(`scope=${quote(this.scope)}`);
+    if (this.resourceMetadata) params.push(`resource_metadata=${quote(this.resourceMetadata)}`);
     return { 'WWW-Authenticate': params.length ? `Bearer ${params.join(', ')}` : 'Bearer' };
   }
 

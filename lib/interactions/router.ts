@@ -122,7 +122,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       missingResourceScopes?: Record<string, string[]>;
     };
     const requested = [
-      ...(missing.missingResourceScopes?.[options.audience] ?? []),
+      ...Object.values(missing.missingResourceScopes ?? {}).flat(),
       ...(missing.missingOIDCScope ?? []).filter((s) => catalog.names.has(s)),
     ];
     const account = session?.accountId ? await options.accounts.find(session.accountId) : undefined;
@@ -213,7 +213,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const savedGrantId = await grant.save();
-    const scopes = grant.getResourceScope(options.audience).split(' ').filter(Boolean);
+    const scopes = [
+      ...new Set(options.resources.flatMap((r) => grant.getResourceScope(r.url).split(' ').filter(Boolean))),
+    ];
     events.emit(
       'consent.granted',
       { accountId: session.accountId, clientId, grantId: savedGrantId, scope: scopes.join(' ') },

@@ -6,8 +6,9 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { TokenLocation } from '../config/options.js';
-import { BearerError, InsufficientScopeError } from '../errors/bearer-errors.js';
+import { BearerError, InsufficientScopeError, InvalidTokenError } from '../errors/bearer-errors.js';
 import { getBearerToken } from './get-token.js';
+import type { ProtectedResource } from './metadata.js';
 import type { AuthInfo, TokenVerifier } from './verify.js';
 
 declare global {
@@ -22,10 +23,13 @@ declare global {
 
 /** What mountOAuth / mountResourceServer leave on `app.locals` for requireScope to find. */
 export interface ResourceServerContext {
+  /** Verifies tokens for any of `resources`; requireScope then checks the one it protects. */
   verify: TokenVerifier;
   realm: string | undefined;
   tokenLocations: readonly TokenLocation[];
   wildcardScopes: boolean;
+  /** The resources this app protects, by URL; plain `requireScope()` protects the first. */
+  resources: ReadonlyMap<string, ProtectedResource>;
 }
 
 export const RESOURCE_SERVER = Symbol.for('oauth-kit.resource-server');
@@ -53,23 +57,47 @@ export function holdsScope(held: readonly string[], required: string, wildcards:
 
 type Accept = (held: readonly string[], wildcards: boolean) => boolean;
 
-/** RFC 6750 errors name the realm the host configured. */
-function withRealm(error: unknown, context: ResourceServerContext): unknown {
-  if (error instanceof BearerError) error.realm = context.realm;
+function resourceOf(context: ResourceServerContext, url: string | undefined): ProtectedResource {
+  const resource = url === undefined ? context.resources.values().next().value : context.resources.get(url);
+  if (!resource) {
+    throw new Error(
+      `oauth-kit: requireScope.forResource("${url}"): this app protects ${[...context.resources.keys()].join(', ')}.`,
+    );
+  }
+  return resource;
+}
+
+/** RFC 6750 errors name the realm the host configured and (RFC 9728) the resource's metadata. */
+function challenge(error: unknown, context: ResourceServerContext, resource: ProtectedResource): unknown {
+  if (error instanceof BearerError) {
+    error.realm = context.realm;
+    error.resourceMetadata = resource.metadataUrl;
+  }
   return error;
 }
 
-/** Sets `req.auth` and continues when the token holds the scopes; otherwise insufficient_scope. */
+/** RFC 8707: a token is accepted only at the resource it was issued for. */
+function isFor(auth: AuthInfo, resource: string): boolean {
+  const aud = auth.claims.aud;
+  return aud === resource || (Array.isArray(aud) && aud.includes(resource));
+}
+
+/** Sets `req.auth` and continues when the token is for this resource and holds the scopes. */
 function admit(
   req: Request,
   next: NextFunction,
   context: ResourceServerContext,
+  resource: ProtectedResource,
   auth: AuthInfo,
   required: string[],
   accept: Accept,
 ): void {
+  if (!isFor(auth, resource.url)) {
+    next(challenge(new InvalidTokenError('The access token is for another resource.'), context, resource));
+    return;
+  }
   if (!accept(auth.scopes, context.wildcardScopes)) {
-    next(withRealm(new InsufficientScopeError(required), context));
+    next(challenge(new InsufficientScopeError(required), context, resource));
     return;
   }
   req.auth = auth;
@@ -78,37 +106,68 @@ function admit(
 
 // The synchronous path below creates no closures and no promise: it runs on every protected
 // request (profiled: per-request closures and promises were most of what requireScope cost).
-function middleware(required: string[], accept: Accept): RequestHandler {
+function middleware(resourceUrl: string | undefined, required: string[], accept: Accept): RequestHandler {
   return function requireScopeMiddleware(req: Request, _res: Response, next: NextFunction) {
     const context = contextOf(req);
+    const resource = resourceOf(context, resourceUrl);
     let token: string;
     let known: AuthInfo | undefined;
     try {
       token = getBearerToken(req, context.tokenLocations);
       known = context.verify.fromMemory?.(token);
     } catch (error) {
-      next(withRealm(error, context));
+      next(challenge(error, context, resource));
       return;
     }
     // A token verified before whose grant memory knows: the same checks, answered at once.
     if (known) {
-      admit(req, next, context, known, required, accept);
+      admit(req, next, context, resource, known, required, accept);
       return;
     }
     context.verify(token).then(
-      (auth) => admit(req, next, context, auth, required, accept),
-      (error: unknown) => next(withRealm(error, context)),
+      (auth) => admit(req, next, context, resource, auth, required, accept),
+      (error: unknown) => next(challenge(error, context, resource)),
     );
   };
 }
 
-/** Every named scope is required. With none, any valid access token passes. */
+/** requireScope() and requireScope.any() for one resource. */
+export interface ScopeGuard {
+  /** Every named scope is required. With none, any valid access token for the resource passes. */
+  (...scopes: string[]): RequestHandler;
+  /** At least one of the named scopes is required. */
+  any(...scopes: string[]): RequestHandler;
+}
+
+function scopeGuard(resourceUrl: string | undefined): ScopeGuard {
+  const guard = (...scopes: string[]) =>
+    middleware(resourceUrl, scopes, (held, w) => scopes.every((s) => holdsScope(held, s, w)));
+  guard.any = (...scopes: string[]) => {
+    if (scopes.length === 0) throw new Error('oauth-kit: requireScope.any() needs at least one scope.');
+    return middleware(resourceUrl, scopes, (held, w) => scopes.some((s) => holdsScope(held, s, w)));
+  };
+  return guard;
+}
+
+const defaultResourceGuard = scopeGuard(undefined);
+
+/**
+ * Protects a route of the app's default resource (the first of `resources`): the bearer token
+ * must be valid, issued for that resource, and hold every named scope. With none, any valid
+ * access token for the resource passes.
+ */
 export function requireScope(...scopes: string[]): RequestHandler {
-  return middleware(scopes, (held, w) => scopes.every((s) => holdsScope(held, s, w)));
+  return defaultResourceGuard(...scopes);
 }
 
 /** At least one of the named scopes is required. */
-requireScope.any = function requireAnyScope(...scopes: string[]): RequestHandler {
-  if (scopes.length === 0) throw new Error('oauth-kit: requireScope.any() needs at least one scope.');
-  return middleware(scopes, (held, w) => scopes.some((s) => holdsScope(held, s, w)));
+requireScope.any = defaultResourceGuard.any;
+
+/**
+ * The same checks for another resource of the app, e.g.
+ * `requireScope.forResource('https://example.com/mcp')('tasks:read')`: tokens issued for any
+ * other resource are refused with 401 invalid_token.
+ */
+requireScope.forResource = function forResource(url: string): ScopeGuard {
+  return scopeGuard(url);
 };

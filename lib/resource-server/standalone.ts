@@ -8,20 +8,28 @@ import type { Express } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { OAuthStore } from '../../adapters/contract.js';
-import type { ResourceServerSettings } from '../config/options.js';
+import type { ResourceDefinition, ResourceServerSettings } from '../config/options.js';
 import { validateResourceServerSettings } from '../config/validate.js';
+import { resourceUrl } from '../config/validate-resources.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { isGrantActive } from '../grants/grants.js';
 import { createGrantStatus } from './grant-status.js';
 import { createIntrospector, type IntrospectionSettings } from './introspect.js';
+import { protectedResource, serveResourceMetadata, type ProtectedResource } from './metadata.js';
 import { setResourceServer } from './require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './verify.js';
 
 export interface ResourceServerOptions extends ResourceServerSettings {
   /** The authorization server's issuer URL. Required. */
   issuer: string;
-  /** Expected `aud`. Default: `${issuer}/api` (the kit's default audience). */
+  /** Expected `aud` of the one resource this service is. Default: `${issuer}/api` (the kit's default). */
   audience?: string;
+  /**
+   * The resources this service protects, as declared at the authorization server (`url` = `aud`,
+   * `scopes` published in its RFC 9728 metadata). The first is what `requireScope()` protects;
+   * `requireScope.forResource(url)` the others. Default: `[{ url: audience }]`.
+   */
+  resources?: ResourceDefinition[];
   /** Static public keys instead of discovery (tests: the `testing` entry's JWKS). */
   jwks?: JSONWebKeySet;
   /** Accepted algorithms. Default: ES256, EdDSA, RS256, PS256. */
@@ -48,6 +56,7 @@ export async function mountResourceServer(
   const {
     issuer: issuerOption,
     audience,
+    resources: resourceOptions,
     jwks,
     algorithms,
     store,
@@ -71,6 +80,8 @@ export async function mountResourceServer(
     );
   }
   const allowHttp = issuer.protocol === 'http:';
+  const issuerId = issuer.href.replace(/\/$/, '');
+  const resources = standaloneResources(issuerId, audience, resourceOptions);
 
   let metadata: oauth.AuthorizationServer | undefined;
   if (!jwks || introspection) {
@@ -105,8 +116,8 @@ export async function mountResourceServer(
       : undefined;
 
   const verifyAccessToken = createTokenVerifier({
-    issuer: issuer.href.replace(/\/$/, ''),
-    audience: audience ?? `${issuer.href.replace(/\/$/, '')}/api`,
+    issuer: issuerId,
+    audience: [...resources.keys()],
     keys,
     algorithms: algorithms ?? ['ES256', 'EdDSA', 'RS256', 'PS256'],
     clockToleranceSeconds: settings.clockToleranceSeconds ?? 5,
@@ -119,11 +130,35 @@ export async function mountResourceServer(
     cache: settings.verifiedTokenCache ?? {},
   });
 
+  const tokenLocations = settings.tokenLocations ?? ['header'];
   setResourceServer(app.locals, {
     verify: verifyAccessToken,
     realm: settings.realm,
-    tokenLocations: settings.tokenLocations ?? ['header'],
+    tokenLocations,
     wildcardScopes: settings.wildcardScopes ?? true,
+    resources,
   });
+  // RFC 9728 metadata of each resource, at its well-known path on this app.
+  app.use(serveResourceMetadata(resources.values(), issuerId, tokenLocations).handler);
   return { verifyAccessToken, close: () => grantStatus?.close() };
+}
+
+function standaloneResources(
+  issuer: string,
+  audience: string | undefined,
+  resources: ResourceDefinition[] | undefined,
+): Map<string, ProtectedResource> {
+  if (resources !== undefined && audience !== undefined) {
+    throw new ConfigurationError('audience', 'cannot be combined with `resources`.');
+  }
+  if (resources !== undefined && (!Array.isArray(resources) || resources.length === 0)) {
+    throw new ConfigurationError('resources', 'must be a non-empty array of { url, scopes }.');
+  }
+  const list = resources ?? [{ url: audience ?? `${issuer}/api` }];
+  return new Map(
+    list.map((r, i) => {
+      const url = resourceUrl(resources ? `resources[${i}].url` : 'audience', r?.url);
+      return [url, protectedResource(url, r.scopes)];
+    }),
+  );
 }

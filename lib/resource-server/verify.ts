@@ -58,7 +58,8 @@ export interface VerifiedTokenCacheSettings {
 
 export interface VerifierOptions {
   issuer: string;
-  audience: string;
+  /** Accepted `aud` values: a token for any of them verifies (requireScope checks its own). */
+  audience: string | string[];
   keys: JWTVerifyGetKey;
   algorithms: string[];
   clockToleranceSeconds?: number;

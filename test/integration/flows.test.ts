@@ -422,10 +422,12 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
   });
 
   describe('requireScope', () => {
-    test('no token is 401 with a bare Bearer challenge', async () => {
+    test('no token is 401 with a challenge that has no error code, only the resource metadata', async () => {
       const response = await fetch(`${server.issuer}/v1/tasks`);
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`,
+      );
     });
 
     test('a tampered token is 401 invalid_token', async () => {

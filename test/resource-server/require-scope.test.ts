@@ -86,7 +86,8 @@ describe('scopes', () => {
     const res = await request(app).get('/both').set(bearer(token));
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toBe(
-      'Bearer error="insufficient_scope", error_description="The access token does not grant the required scope.", scope="tasks:read projects:read"',
+      'Bearer error="insufficient_scope", error_description="The access token does not grant the required scope.", scope="tasks:read projects:read", ' +
+        'resource_metadata="https://issuer.test/.well-known/oauth-protected-resource/api"',
     );
     expect(res.body).toMatchObject({ error: 'insufficient_scope', scope: 'tasks:read projects:read' });
   });
@@ -208,9 +209,12 @@ describe('where the token may come from', () => {
   test('no credentials: 401 with a bare challenge (and the realm when configured)', async () => {
     const res = await request(app).get('/tasks');
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
+    const metadata = 'resource_metadata="https://issuer.test/.well-known/oauth-protected-resource/api"';
+    expect(res.headers['www-authenticate']).toBe(`Bearer ${metadata}`);
     const realm = await api({ realm: 'taskflow' });
-    expect((await request(realm).get('/tasks')).headers['www-authenticate']).toBe('Bearer realm="taskflow"');
+    expect((await request(realm).get('/tasks')).headers['www-authenticate']).toBe(
+      `Bearer realm="taskflow", ${metadata}`,
+    );
   });
 
   test('the query and form-body methods are off by default', async () => {
