@@ -8,14 +8,29 @@
  * - `consume(id)` is atomic. Exactly one caller may consume an artifact; every later caller
  *   gets a {@link ConsumedArtifactReplay} error (an `invalid_grant`), and the kit then revokes
  *   the artifact's whole grant. oidc-provider reads `consumed` before it calls `consume()`, so
- *   two concurrent refreshes would otherwise both succeed.
+ *   two concurrent refreshes would otherwise both succeed. Consuming an id that is not (or no
+ *   longer) stored is refused the same way: the request that loaded a code just before a
+ *   concurrent replay revoked its grant must not go on to issue tokens.
  * - `revokeByGrantId(grantId)` removes every artifact of that grant stored under this model.
+ * - An artifact of one of the {@link GRANT_BOUND_MODELS} whose grant is not stored (revoked,
+ *   expired) is not stored either: `upsert` resolves and the artifact is dead on arrival, as if
+ *   the revocation had come just after it. So a token issued while a concurrent replay revokes
+ *   the grant is never left behind under the deleted grant.
  * - Every stored payload expires after `expiresIn` seconds; expired payloads are never returned.
  */
 import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
 export type { Adapter, AdapterPayload };
+
+/** The models whose artifacts belong to a grant: revoking the grant removes them all. */
+export const GRANT_BOUND_MODELS = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+] as const;
 
 /** A constructor oidc-provider calls once per model name. */
 export interface AdapterConstructor {
@@ -149,8 +164,9 @@ export interface RefreshRetryCache {
 
 /**
  * A single-use artifact (authorization code, rotated refresh token) was presented again while
- * another request was consuming it. Extends oidc-provider's InvalidGrant so the client sees
- * `invalid_grant`, never a 500; carries the grant id so the kit can revoke the grant.
+ * another request was consuming it, or is gone (its grant was revoked meanwhile). Extends
+ * oidc-provider's InvalidGrant so the client sees `invalid_grant`, never a 500; carries the
+ * grant id, when the store still knew it, so the kit can revoke the grant.
  */
 export class ConsumedArtifactReplay extends errors.InvalidGrant {
   readonly grantId: string | undefined;

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import {
   ConsumedArtifactReplay,
+  GRANT_BOUND_MODELS,
   type Adapter,
   type AdapterPayload,
   type OAuthStore,
@@ -20,6 +21,7 @@ interface Entry {
 }
 
 const SWEEP_EVERY_MS = 60_000;
+const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
 
 export interface MemoryStoreOptions {
   /** How often expired entries are swept (ms). Reads never return expired entries anyway. */
@@ -84,10 +86,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       remove(this.model, id);
+      // Issued while its grant was being revoked: dead on arrival (see the contract).
+      const { grantId } = payload;
+      if (GRANT_BOUND.has(this.model) && grantId && !live('Grant', grantId)) return;
       const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity;
       // Structured clone: callers must not be able to mutate stored state by reference.
       table(this.model).set(id, { payload: structuredClone(payload), expiresAt });
-      const { grantId, uid, userCode } = payload;
+      const { uid, userCode } = payload;
       if (grantId) {
         const key = `${this.model}:${grantId}`;
         let ids = grantIndex.get(key);
@@ -116,7 +121,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     async consume(id: string): Promise<void> {
       // Check-and-set without an await in between: atomic on Node's single thread.
       const entry = live(this.model, id);
-      if (!entry) return;
+      // Gone since the caller loaded it (its grant was revoked): as good as consumed.
+      if (!entry) throw new ConsumedArtifactReplay(undefined);
       if (entry.payload.consumed) throw new ConsumedArtifactReplay(entry.payload.grantId);
       entry.payload.consumed = Math.floor(Date.now() / 1000);
     }

@@ -19,6 +19,7 @@ import {
   ConsumedArtifactReplay,
   decodeFeedMessage,
   encodeFeedMessage,
+  GRANT_BOUND_MODELS,
   RefreshRetryWithinWindow,
   StoreUnavailableError,
   type Adapter,
@@ -55,6 +56,7 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_PREFIX = 'oauth-kit:';
+const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
 const POINTER_CACHE_SIZE = 10_000;
 /** Collection names appear inside hash tags: keep them to characters that cannot end a tag. */
 const COLLECTION_NAME = /^[\w.:-]+$/;
@@ -70,9 +72,14 @@ local ttl = tonumber(ARGV[2 + n * 2])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1`;
 
-/** KEYS: entry, grant index. ARGV: payload, ttl. The index lives as long as its longest member. */
+/**
+ * KEYS: entry, grant index, grant entry. ARGV: payload, ttl, '1' when the grant must exist.
+ * Returns 0, storing nothing, when it must and does not (revoked: the entry is dead on arrival).
+ * The index lives as long as its longest member.
+ */
 const PUT_IN_GRANT = `
 redis.call('DEL', KEYS[1])
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'p', ARGV[1])
 local ttl = tonumber(ARGV[2])
 local current = redis.call('TTL', KEYS[2])
@@ -259,6 +266,14 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
 
   const grantTag = (grantId: string) => `g.${hashed('grant', grantId)}`;
   const grantIndexKey = (tag: string) => `${prefix}grant-index:{${tag}}`;
+  const grantKey = (tag: string) => `${prefix}Grant:{${tag}}`;
+  /** Files an entry in its grant's slot; `requireGrant`: only while the grant is stored. */
+  const putInGrant = (key: string, tag: string, sealed: string, ttl: number, requireGrant: boolean) =>
+    run(
+      SCRIPTS.putInGrant,
+      [key, grantIndexKey(tag), grantKey(tag)],
+      [sealed, ttl, requireGrant ? '1' : '0'],
+    );
 
   /** Id hash → grant tag of entries stored in a grant's slot. Immutable, so safe to cache. */
   const pointers = new Map<string, string>();
@@ -287,7 +302,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
 
     /** Where the entry of `id` lives: the grant entry itself, its grant's slot or its own. */
     private async locate(id: string): Promise<{ key: string; tag?: string } | undefined> {
-      if (this.model === 'Grant') return { key: `${prefix}Grant:{${grantTag(id)}}`, tag: grantTag(id) };
+      if (this.model === 'Grant') return { key: grantKey(grantTag(id)), tag: grantTag(id) };
       const idHash = this.idHash(id);
       const cached = pointers.get(idHash);
       if (cached) return { key: this.keyInGrant(cached, idHash), tag: cached };
@@ -333,12 +348,12 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
       }
       if (this.model === 'Grant') {
         const tag = grantTag(id);
-        writes.push(() => run(SCRIPTS.put, [`${prefix}Grant:{${tag}}`], [1, 'p', sealed, ttl]));
+        writes.push(() => run(SCRIPTS.put, [grantKey(tag)], [1, 'p', sealed, ttl]));
       } else if (typeof payload.grantId === 'string') {
         const tag = grantTag(payload.grantId);
         remember(idHash, tag);
         writes.push(
-          () => run(SCRIPTS.putInGrant, [this.keyInGrant(tag, idHash), grantIndexKey(tag)], [sealed, ttl]),
+          () => putInGrant(this.keyInGrant(tag, idHash), tag, sealed, ttl, GRANT_BOUND.has(this.model)),
           () => run(SCRIPTS.put, [this.ownKey(idHash)], [1, 'g', tag, ttl]),
         );
       } else {
@@ -380,7 +395,9 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
         if (!where) return [0];
         return (await run(SCRIPTS.consume, [where.key], [Date.now(), window])) as [number, string?];
       });
-      if (outcome === 0 || outcome === 1) return;
+      if (outcome === 1) return;
+      // Gone since the caller loaded it (its grant was revoked): as good as consumed.
+      if (outcome === 0) throw new ConsumedArtifactReplay(undefined);
       const json = sealed ? decrypt([this.model, id], sealed) : undefined;
       const grantId = json ? (JSON.parse(json) as AdapterPayload).grantId : undefined;
       if (outcome === 2) throw new RefreshRetryWithinWindow(grantId);
@@ -391,7 +408,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
       await call(async () => {
         if (this.model === 'Grant') {
           const tag = grantTag(id);
-          await run(SCRIPTS.destroyGrant, [`${prefix}Grant:{${tag}}`, grantIndexKey(tag)], []);
+          await run(SCRIPTS.destroyGrant, [grantKey(tag), grantIndexKey(tag)], []);
           return;
         }
         const idHash = this.idHash(id);
@@ -525,7 +542,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
           const { key, tag } = retryKey(refreshToken, grantId);
           const sealed = encrypt(['retry', refreshToken], JSON.stringify(response));
           // Filed in the grant index: revoking the grant deletes the saved pair too.
-          await call(() => run(SCRIPTS.putInGrant, [key, grantIndexKey(tag)], [sealed, windowSeconds]));
+          await call(() => putInGrant(key, tag, sealed, windowSeconds, true));
         },
         async load(refreshToken, grantId) {
           const { key } = retryKey(refreshToken, grantId);

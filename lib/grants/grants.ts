@@ -4,20 +4,12 @@
  * stored: requireScope and token info ask `isGrantActive` for every token that names a grant.
  */
 import type Provider from 'oidc-provider';
-import type { Adapter, RevocationFeed } from '../../adapters/contract.js';
-
-const MODELS_BOUND_TO_GRANTS = [
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-] as const;
+import { GRANT_BOUND_MODELS, type Adapter, type RevocationFeed } from '../../adapters/contract.js';
 
 /** Deletes every artifact of the grant and tells every process sharing the store. */
 export async function revokeGrant(provider: Provider, feed: RevocationFeed, grantId: string): Promise<void> {
   await Promise.all([
-    ...MODELS_BOUND_TO_GRANTS.map((model) => provider[model].adapter.revokeByGrantId(grantId)),
+    ...GRANT_BOUND_MODELS.map((model) => provider[model].adapter.revokeByGrantId(grantId)),
     provider.Grant.adapter.destroy(grantId),
   ]);
   await feed.publish({ kind: 'grant', id: grantId });

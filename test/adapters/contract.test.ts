@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import {
   ConsumedArtifactReplay,
+  GRANT_BOUND_MODELS,
   type AdapterPayload,
   type FeedMessage,
   type OAuthStore,
@@ -109,6 +110,16 @@ describe.each(STORES)('%s store', (_name, make) => {
   });
   afterAll(() => harness.close());
 
+  /** Stores a grant: artifacts bound to a grant are only stored while it is. */
+  async function storedGrant(grantId = newId()): Promise<string> {
+    await adapter('Grant').upsert(grantId, { jti: grantId, kind: 'Grant', exp: now() + 60 }, 60);
+    return grantId;
+  }
+  let liveGrant: string;
+  beforeEach(async () => {
+    liveGrant = await storedGrant();
+  });
+
   function payloadFor(model: string, boundToGrant: boolean, id: string, extra: AdapterPayload = {}) {
     return {
       jti: id,
@@ -119,7 +130,7 @@ describe.each(STORES)('%s store', (_name, make) => {
       clientId: 'client_1',
       scope: 'tasks:read',
       nested: { list: [1, 'two', { three: true }] },
-      ...(boundToGrant ? { grantId: newId() } : {}),
+      ...(boundToGrant ? { grantId: liveGrant } : {}),
       ...extra,
     } as AdapterPayload;
   }
@@ -223,14 +234,37 @@ describe.each(STORES)('%s store', (_name, make) => {
       for (const r of rejected) expect(r.reason).toBeInstanceOf(ConsumedArtifactReplay);
     });
 
-    test('consuming an unknown id does nothing', async () => {
-      await expect(adapter('AuthorizationCode').consume(newId())).resolves.toBeUndefined();
+    test('consuming an id that is not stored is refused as a replay', async () => {
+      const refused = await adapter('AuthorizationCode')
+        .consume(newId())
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(refused).toBeInstanceOf(ConsumedArtifactReplay);
+      expect((refused as ConsumedArtifactReplay).error).toBe('invalid_grant');
+    });
+
+    test('a code loaded before its grant was revoked cannot be consumed after', async () => {
+      const grantId = await storedGrant();
+      const id = newId();
+      await adapter('AuthorizationCode').upsert(
+        id,
+        payloadFor('AuthorizationCode', true, id, { grantId }),
+        60,
+      );
+      expect(await adapter('AuthorizationCode').find(id)).toBeDefined();
+      await Promise.all([
+        adapter('AuthorizationCode').revokeByGrantId(grantId),
+        adapter('Grant').destroy(grantId),
+      ]);
+      await expect(adapter('AuthorizationCode').consume(id)).rejects.toBeInstanceOf(ConsumedArtifactReplay);
     });
   });
 
   describe('grants', () => {
     test('revokeByGrantId removes every artifact of that grant stored under the model, and only those', async () => {
-      const grantId = newId();
+      const grantId = await storedGrant();
       const mine = [newId(), newId(), newId()];
       const other = newId();
       for (const id of mine) {
@@ -253,8 +287,7 @@ describe.each(STORES)('%s store', (_name, make) => {
     });
 
     test('revoking a grant the way the kit does leaves nothing of it', async () => {
-      const grantId = newId();
-      await adapter('Grant').upsert(grantId, payloadFor('Grant', false, grantId), 60);
+      const grantId = await storedGrant();
       const artifacts = ['AuthorizationCode', 'AccessToken', 'RefreshToken'].map((model) => {
         const id = newId();
         return { model, id, payload: payloadFor(model, true, id, { grantId }) };
@@ -269,13 +302,27 @@ describe.each(STORES)('%s store', (_name, make) => {
     });
 
     test('a destroyed token leaves the rest of its grant alone', async () => {
-      const grantId = newId();
+      const grantId = await storedGrant();
       const [a, b] = [newId(), newId()];
       await adapter('AccessToken').upsert(a, payloadFor('AccessToken', true, a, { grantId }), 60);
       await adapter('AccessToken').upsert(b, payloadFor('AccessToken', true, b, { grantId }), 60);
       await adapter('AccessToken').destroy(a);
       expect(await adapter('AccessToken').find(a)).toBeUndefined();
       expect(await adapter('AccessToken').find(b)).toBeDefined();
+    });
+
+    test('a token issued after its grant was revoked is not stored: nothing is left under the deleted grant', async () => {
+      const grantId = await storedGrant();
+      await adapter('Grant').destroy(grantId);
+      for (const model of GRANT_BOUND_MODELS) {
+        const id = newId();
+        await adapter(model).upsert(id, payloadFor(model, true, id, { grantId }), 60);
+        expect(await adapter(model).find(id)).toBeUndefined();
+      }
+      // Other models that happen to name a grant are stored as ever.
+      const session = newId();
+      await adapter('Session').upsert(session, payloadFor('Session', false, session, { grantId }), 60);
+      expect(await adapter('Session').find(session)).toBeDefined();
     });
   });
 

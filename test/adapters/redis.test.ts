@@ -39,9 +39,11 @@ test('every key of a token lives exactly as long as oidc-provider says', async (
   const { store, prefix } = freshStore();
   const id = newId();
   const thirtyDays = 30 * 24 * 60 * 60;
-  await new store.Adapter('RefreshToken').upsert(id, { jti: id, grantId: newId(), uid: newId() }, thirtyDays);
+  const grantId = newId();
+  await new store.Adapter('Grant').upsert(grantId, { jti: grantId }, thirtyDays);
+  await new store.Adapter('RefreshToken').upsert(id, { jti: id, grantId, uid: newId() }, thirtyDays);
   const keys = await keysOf(prefix);
-  expect(keys.length).toBeGreaterThanOrEqual(3); // entry, its pointer, the grant index, the uid lookup
+  expect(keys.length).toBeGreaterThanOrEqual(4); // grant, entry, its pointer, the grant index, the uid lookup
   for (const key of keys) {
     const ttl = await client.ttl(key);
     expect(ttl).toBeGreaterThan(thirtyDays - 5);
@@ -53,6 +55,7 @@ test('every key of a token lives exactly as long as oidc-provider says', async (
 test('a grant index lives as long as its longest-lived member', async () => {
   const { store, prefix } = freshStore();
   const grantId = newId();
+  await new store.Adapter('Grant').upsert(grantId, { jti: grantId }, 600);
   const [short, long] = [newId(), newId()];
   await new store.Adapter('AccessToken').upsert(long, { jti: long, grantId }, 600);
   await new store.Adapter('AuthorizationCode').upsert(short, { jti: short, grantId }, 60);
@@ -131,6 +134,7 @@ test('works through Sentinel, configured with ioredis options only', async () =>
   try {
     const id = newId();
     const adapter = new store.Adapter('RefreshToken');
+    await new store.Adapter('Grant').upsert('g1', { jti: 'g1' }, 60);
     await adapter.upsert(id, { jti: id, grantId: 'g1' }, 60);
     expect(await adapter.find(id)).toEqual({ jti: id, grantId: 'g1' });
     await adapter.consume(id);
