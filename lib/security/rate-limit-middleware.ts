@@ -7,7 +7,13 @@
  *   client's budget without its secret. Public clients are limited per IP only: anyone may
  *   present a public client's id, so a per-client budget would let one user use it up for all.
  *   (Checked by the machine endpoints' pipeline, machine-endpoints.ts.)
- * - authorize: per IP. Login form posts: per IP (the per-account lockout is in the login route).
+ * - authorize: per IP, per minute and per hour (each authorization may start a sign-in
+ *   interaction the store keeps for an hour: the hourly limit bounds how many one IP can create).
+ *   Login form posts: per IP (the per-account lockout is in the login route).
+ *
+ * Paths are compared the way the routes match them: Express and oidc-provider's router both
+ * match case-insensitively and accept one trailing slash, so `/OAuth/Authorize/` is counted as
+ * `/oauth/authorize` (every method: oidc-provider answers HEAD like GET).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -25,7 +31,13 @@ export const CLIENT_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map<str
   [ROUTES.revocation, 'revocation'],
   [ROUTES.introspection, 'introspection'],
 ]);
-const LOGIN_POST = new RegExp(`^${INTERACTION_PATH}/[^/]+/login$`);
+const LOGIN_POST = new RegExp(`^${INTERACTION_PATH}/[^/]+/login/?$`, 'i');
+
+/** A path as a route matches it: case folded, one trailing slash dropped. */
+export function routeKey(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
 
 /** The limits of each client endpoint, named once (not rebuilt per request). */
 const ENDPOINT_LIMITS: Record<ClientEndpoint, { perIp: LimitName; perClient: LimitName }> = {
@@ -33,6 +45,9 @@ const ENDPOINT_LIMITS: Record<ClientEndpoint, { perIp: LimitName; perClient: Lim
   revocation: { perIp: 'revocation.perIp', perClient: 'revocation.perClient' },
   introspection: { perIp: 'introspection.perIp', perClient: 'introspection.perClient' },
 };
+
+const AUTHORIZE_LIMITS: readonly LimitName[] = ['authorize.perIp', 'authorize.perIpPerHour'];
+const LOGIN_LIMITS: readonly LimitName[] = ['login.perIp'];
 
 /** A request over `limit`: the event is emitted and the error to answer with returned. */
 function limited(
@@ -77,18 +92,24 @@ export function clientEndpointLimits(limiters: RateLimiters, events: SecurityEve
 
 /** The browser routes' limits: authorize and the login form. */
 export function pageRateLimits(limiters: RateLimiters, events: SecurityEvents): RequestHandler {
-  const check = (req: Request, limit: LimitName, next: NextFunction) => {
-    limiters
-      .consume(limit, ipLimitKey(clientIp(req)))
-      .then((wait) => (wait === undefined ? next() : next(limited(events, req, limit, wait, true))), next);
+  const check = async (req: Request, limits: readonly LimitName[]): Promise<RateLimitedError | undefined> => {
+    const key = ipLimitKey(clientIp(req));
+    for (const limit of limits) {
+      const wait = await limiters.consume(limit, key);
+      if (wait !== undefined) return limited(events, req, limit, wait, true);
+    }
+    return undefined;
+  };
+  const run = (req: Request, limits: readonly LimitName[], next: NextFunction) => {
+    check(req, limits).then(next, next);
   };
   return function oauthKitRateLimits(req: Request, _res: Response, next: NextFunction) {
-    if (req.path === ROUTES.authorization && (req.method === 'GET' || req.method === 'POST')) {
-      check(req, 'authorize.perIp', next);
+    if (routeKey(req.path) === ROUTES.authorization) {
+      run(req, AUTHORIZE_LIMITS, next);
       return;
     }
     if (req.method === 'POST' && LOGIN_POST.test(req.path)) {
-      check(req, 'login.perIp', next);
+      run(req, LOGIN_LIMITS, next);
       return;
     }
     next();

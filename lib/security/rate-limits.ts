@@ -28,7 +28,7 @@ export interface LockoutPolicy {
 
 export interface RateLimitSettings {
   token: { perClient: RateLimit; perIp: RateLimit };
-  authorize: { perIp: RateLimit };
+  authorize: { perIp: RateLimit; perIpPerHour: RateLimit };
   login: { perIp: RateLimit; perAccount: LockoutPolicy };
   revocation: { perClient: RateLimit; perIp: RateLimit };
   introspection: { perClient: RateLimit; perIp: RateLimit };
@@ -49,7 +49,12 @@ export type RateLimitOptions = {
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   token: { perClient: { points: 600, durationSeconds: 60 }, perIp: { points: 600, durationSeconds: 60 } },
-  authorize: { perIp: { points: 300, durationSeconds: 60 } },
+  authorize: {
+    perIp: { points: 300, durationSeconds: 60 },
+    // Each authorization without a signed-in, consenting user starts an interaction the store
+    // keeps for an hour: this bounds how many one IP can hold.
+    perIpPerHour: { points: 1000, durationSeconds: 60 * 60 },
+  },
   login: {
     perIp: { points: 100, durationSeconds: 15 * 60 },
     perAccount: { failures: 5, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 60 * 60 },
@@ -69,6 +74,7 @@ export type LimitName =
   | 'token.perClient'
   | 'token.perIp'
   | 'authorize.perIp'
+  | 'authorize.perIpPerHour'
   | 'login.perIp'
   | 'revocation.perClient'
   | 'revocation.perIp'
