@@ -3,7 +3,7 @@
  *
  * - `RATE_LIMITS=relaxed`: every limit 1000 times higher, the limiter still consulted. A
  *   benchmarking switch (`npm run bench` sets it), never for production.
- * - `OAUTH_KIT_SECRETS`: the JSON `npx oauth-kit keys generate` prints; or
+ * - `OAUTH_KIT_SECRETS`: the JSON `npx express-oauth-kit keys generate` prints; or
  *   `OAUTH_KIT_SECRETS_FILE`: a path to it; or `OAUTH_KIT_SIGNING_KEY_FILE` (a PKCS#8 PEM) with
  *   `OAUTH_KIT_COOKIE_KEYS` (comma-separated) and `OAUTH_KIT_SIGNING_ALG` (default ES256).
  * - `ALLOW_HTTP_LOCALHOST=1`: lets `NODE_ENV=production` run on http://localhost.

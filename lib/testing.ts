@@ -1,5 +1,5 @@
 /**
- * `oauth-kit/testing`: mint access tokens for a host's own route tests, without running a flow.
+ * `express-oauth-kit/testing`: mint access tokens for a host's own route tests, without running a flow.
  *
  *   const issuer = await createTestIssuer();
  *   await mountResourceServer(app, { issuer: issuer.issuer, jwks: issuer.jwks });

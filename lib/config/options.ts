@@ -77,7 +77,7 @@ export interface StaticClient {
 }
 
 /**
- * Signing keys and cookie secrets (`npx oauth-kit keys generate` writes this shape as JSON).
+ * Signing keys and cookie secrets (`npx express-oauth-kit keys generate` writes this shape as JSON).
  * Rotation without downtime: `keys rotate` first adds a key to `nextSigningKeys` (published in
  * the JWKS, signs nothing), then, once resource servers have refreshed their JWKS cache, moves
  * it to the front of `signingKeys`; the old key stays there, published, until every token it

@@ -153,7 +153,7 @@ function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
     throw new ConfigurationError(
       'secrets.signingKeys',
       'must hold at least one private JWK.',
-      'Generate one with `npx oauth-kit keys generate`.',
+      'Generate one with `npx express-oauth-kit keys generate`.',
     );
   }
   if (!secrets.signingKeys.some((k) => k.alg === alg && typeof k.d === 'string')) {
@@ -351,7 +351,7 @@ export async function resolveOptions(
       throw new ConfigurationError(
         'secrets',
         'is required in production (NODE_ENV=production).',
-        'Generate keys with `npx oauth-kit keys generate` and pass them as `secrets`.',
+        'Generate keys with `npx express-oauth-kit keys generate` and pass them as `secrets`.',
       );
     }
     secrets = await loadOrCreateDevSecrets(

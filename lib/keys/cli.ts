@@ -1,5 +1,5 @@
 /**
- * `oauth-kit keys generate|rotate`: key material for the host, as the JSON `secrets` takes.
+ * `express-oauth-kit keys generate|rotate`: key material for the host, as the JSON `secrets` takes.
  * Key material goes to stdout or a 0600 file, messages to stderr, so `> secrets.json` works.
  */
 import { writeFileSync } from 'node:fs';
@@ -11,9 +11,9 @@ import { readSecretsFile } from './load.js';
 import { rotateSecrets } from './rotate.js';
 
 const USAGE = `Usage:
-  oauth-kit keys generate [--alg ES256|EdDSA|RS256|PS256] [--out secrets.json]
+  express-oauth-kit keys generate [--alg ES256|EdDSA|RS256|PS256] [--out secrets.json]
       New signing key and cookie secret, as JSON for the \`secrets\` option.
-  oauth-kit keys rotate --file secrets.json [--alg ES256] [--token-lifetime 3600]
+  express-oauth-kit keys rotate --file secrets.json [--alg ES256] [--token-lifetime 3600]
       Run once to publish a next key (it signs nothing yet), deploy, wait for JWKS caches;
       run again to make it sign. Retired keys stay published until their tokens expired
       (--token-lifetime seconds after retirement, default the access-token TTL) and are then

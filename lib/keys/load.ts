@@ -1,5 +1,5 @@
 /**
- * Reading key material the host keeps outside the code: the JSON `npx oauth-kit keys generate`
+ * Reading key material the host keeps outside the code: the JSON `npx express-oauth-kit keys generate`
  * writes (from a file or an environment variable the host reads), or a PEM private key.
  */
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ export function parseSecrets(json: string, source = 'secrets'): Secrets {
     throw new ConfigurationError(
       source,
       'is not valid JSON.',
-      'Generate it with `npx oauth-kit keys generate`.',
+      'Generate it with `npx express-oauth-kit keys generate`.',
     );
   }
   const secrets = value as Partial<Secrets>;

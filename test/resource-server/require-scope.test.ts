@@ -1,6 +1,6 @@
 /**
  * requireScope() to the letter of RFC 6750, on a small Express API that trusts a test issuer
- * (the `oauth-kit/testing` entry) through mountResourceServer.
+ * (the `express-oauth-kit/testing` entry) through mountResourceServer.
  */
 import express, { type Express } from 'express';
 import request from 'supertest';

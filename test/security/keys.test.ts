@@ -1,5 +1,5 @@
 /**
- * Signing keys: rotation without downtime, the `oauth-kit keys` command, key sources, and what
+ * Signing keys: rotation without downtime, the `express-oauth-kit keys` command, key sources, and what
  * production refuses to start without.
  */
 import { execFile } from 'node:child_process';
@@ -169,7 +169,7 @@ test('keys load from a PEM file or the JSON the CLI writes, through the environm
   ).rejects.toThrow(ConfigurationError);
 });
 
-describe('oauth-kit keys', () => {
+describe('express-oauth-kit keys', () => {
   function capture() {
     const io = { stdout: '', stderr: '' };
     return {
@@ -223,10 +223,10 @@ describe('oauth-kit keys', () => {
     }
   });
 
-  test('bin/oauth-kit.js runs with plain node, without a build step', async () => {
+  test('bin/express-oauth-kit.js runs with plain node, without a build step', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['bin/oauth-kit.js', 'keys', 'generate', '--alg', 'EdDSA'],
+      ['bin/express-oauth-kit.js', 'keys', 'generate', '--alg', 'EdDSA'],
       {
         env: { PATH: process.env.PATH },
       },

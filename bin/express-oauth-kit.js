@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npx oauth-kit keys generate|rotate`. Plain JavaScript so it runs without a build step: it
+// `npx express-oauth-kit keys generate|rotate`. Plain JavaScript so it runs without a build step: it
 // loads the compiled CLI from dist/ when the package was built, else the TypeScript source
 // through tsx (installed with the repository's dev dependencies).
 /* global process, URL */
