@@ -33,6 +33,7 @@ export type ViewName =
   | 'app'
   | 'connected-apps'
   | 'scope-requests'
+  | 'confirm'
   | 'page-error';
 
 export interface ViewRenderer {

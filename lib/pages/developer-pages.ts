@@ -20,6 +20,62 @@ export const OVERLAP_CHOICES = [
 type Action = 'update' | 'rotate_secret' | 'disable' | 'enable' | 'delete' | 'request_scope';
 const ACTIONS = new Set<string>(['update', 'rotate_secret', 'disable', 'enable', 'delete', 'request_scope']);
 
+/** Actions that ask first, on a confirmation page of their own (no scripts). */
+type Destructive = 'rotate_secret' | 'disable' | 'delete';
+const DESTRUCTIVE = new Set<string>(['rotate_secret', 'disable', 'delete']);
+
+function overlapLabel(seconds: number): string {
+  return OVERLAP_CHOICES.find((c) => c.seconds === seconds)?.label.toLowerCase() ?? `after ${seconds} s`;
+}
+
+/** What each confirmation page says: the consequences, in plain words. */
+function confirmation(action: Destructive, app: RegisteredApp, overlap: number) {
+  switch (action) {
+    case 'delete':
+      return {
+        title: `Delete ${app.name}`,
+        heading: `Delete ${app.name}?`,
+        consequences: [
+          'Every authorization users gave this app is revoked: its access and refresh tokens stop working at once.',
+          'Its client ID and secret stop working for good.',
+          'This cannot be undone.',
+        ],
+        confirmLabel: 'Delete this app',
+        danger: true,
+        typeToConfirm: app.name,
+      };
+    case 'disable':
+      return {
+        title: `Disable ${app.name}`,
+        heading: `Disable ${app.name}?`,
+        consequences: [
+          'Its tokens stop working at once and no new ones are issued.',
+          'Users who try to connect it see that it is not available.',
+          'You can enable it again; users will not have to authorize it again.',
+        ],
+        confirmLabel: 'Disable app',
+        danger: true,
+      };
+    case 'rotate_secret':
+      return {
+        title: 'Generate a new client secret',
+        heading: 'Generate a new client secret?',
+        consequences:
+          overlap === 0
+            ? [
+                'The current secret stops working immediately: every server using it fails to get tokens until you deploy the new one.',
+                'The new secret is shown once, on the next page.',
+              ]
+            : [
+                `The current secret keeps working, then stops ${overlapLabel(overlap)}.`,
+                'The new secret is shown once, on the next page.',
+              ],
+        confirmLabel: overlap === 0 ? 'Generate and stop the current secret now' : 'Generate a new secret',
+        danger: overlap === 0,
+      };
+  }
+}
+
 export function developerPages(deps: PageDeps): Router {
   const { registry, catalog, restrictedScopes } = deps;
   const base = deps.pages.paths.developerApps;
@@ -112,12 +168,61 @@ export function developerPages(deps: PageDeps): Router {
     await renderPage(deps, req, res, 'app', { ...appLocals(app), credentials, notice: notice(req) });
   });
 
+  const confirmUrl = (clientId: string, action: string, overlap: string) =>
+    `${base}/${encodeURIComponent(clientId)}/confirm?${new URLSearchParams({
+      action,
+      ...(action === 'rotate_secret' ? { overlap: overlap || '0' } : {}),
+    })}`;
+
+  async function renderConfirmation(
+    req: Request,
+    res: Response,
+    app: RegisteredApp,
+    action: Destructive,
+    overlap: number,
+    errors: Record<string, string> = {},
+  ) {
+    const appUrl = `${base}/${encodeURIComponent(app.clientId)}`;
+    await renderPage(deps, req, res, 'confirm', {
+      ...confirmation(action, app, overlap),
+      status: Object.keys(errors).length ? 400 : 200,
+      section: 'apps',
+      action: appUrl,
+      fields: { action, ...(action === 'rotate_secret' ? { overlap: String(overlap) } : {}) },
+      cancelUrl: appUrl,
+      errors,
+      ...(Object.keys(errors).length ? { error: Object.values(errors)[0] } : {}),
+    });
+  }
+
+  const overlapOf = (value: string) => {
+    const overlap = Number(value || '0');
+    if (!OVERLAP_CHOICES.some((c) => c.seconds === overlap)) {
+      throw new RegistryError('invalid_request', 'Choose when the current secret stops working.');
+    }
+    return overlap;
+  };
+
+  // The confirmation pages: reached from the app page's buttons (GET forms, no scripts).
+  router.get(`${base}/:clientId/confirm`, guard, async (req, res) => {
+    const app = await registry.getOwned(userOf(res).id, String(req.params.clientId));
+    const action = typeof req.query.action === 'string' ? req.query.action : '';
+    if (!DESTRUCTIVE.has(action)) throw new RegistryError('invalid_request', 'Unknown action.');
+    const overlap = overlapOf(typeof req.query.overlap === 'string' ? req.query.overlap : '0');
+    await renderConfirmation(req, res, app, action as Destructive, overlap);
+  });
+
   router.post(`${base}/:clientId`, formBody, guard, async (req: Request, res: Response) => {
     const owner = userOf(res).id;
     const clientId = String(req.params.clientId);
     const action = field(req, 'action');
     if (!ACTIONS.has(action)) throw new RegistryError('invalid_request', 'Unknown action.');
     const done = (what: string) => res.redirect(303, `${base}/${encodeURIComponent(clientId)}?done=${what}`);
+    // A destructive action without its confirmation goes to the confirmation page first.
+    if (DESTRUCTIVE.has(action) && field(req, 'confirm') !== 'yes') {
+      await registry.getOwned(owner, clientId);
+      return res.redirect(303, confirmUrl(clientId, action, field(req, 'overlap')));
+    }
 
     switch (action as Action) {
       case 'update': {
@@ -143,7 +248,7 @@ export function developerPages(deps: PageDeps): Router {
         return done('updated');
       }
       case 'rotate_secret': {
-        const overlap = Number(field(req, 'overlap') || '0');
+        const overlap = overlapOf(field(req, 'overlap'));
         const { app, clientSecret } = await registry.rotateSecret(owner, clientId, overlap);
         await deps.flash.put(res, owner, { clientId: app.clientId, clientSecret, rotated: true });
         return res.redirect(303, `${base}/${encodeURIComponent(clientId)}`);
@@ -155,9 +260,16 @@ export function developerPages(deps: PageDeps): Router {
       case 'request_scope':
         await registry.requestScope(owner, clientId, field(req, 'scope'));
         return done('requested');
-      case 'delete':
+      case 'delete': {
+        const app = await registry.getOwned(owner, clientId);
+        if (field(req, 'confirm_name').trim() !== app.name) {
+          return renderConfirmation(req, res, app, 'delete', 0, {
+            confirm_name: `Type the app's name, ${app.name}, exactly as shown.`,
+          });
+        }
         await registry.delete(owner, clientId);
         return res.redirect(303, `${base}?done=deleted`);
+      }
     }
   });
 

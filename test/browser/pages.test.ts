@@ -146,8 +146,13 @@ test('a developer registers an app through the form and reads its secret once', 
   expect(await page.content()).not.toContain(credentials.clientSecret);
   await screenshot(page, '05-app-page');
 
-  // Rotate with the default: the old secret stops at once.
+  // Rotate with the default ("Immediately"): a confirmation page says what stops, first.
   await page.click('button[name="action"][value="rotate_secret"]');
+  await see('h1', 'Generate a new client secret?');
+  await see('.consequences', 'stops working immediately');
+  await screenshot(page, '06a-confirm-rotate-secret');
+  expect((await clientCredentials(credentials)).status).toBe(200);
+  await page.click('button[type="submit"].danger');
   const rotated = (await page.textContent('[data-testid="client-secret"]'))!.trim();
   expect(rotated).not.toBe(credentials.clientSecret);
   await screenshot(page, '06-app-secret-rotated');
@@ -217,7 +222,18 @@ test('revoking an app from Connected apps refuses its API calls at once', async 
   const card = page.locator('li.connected-app', { hasText: 'Weekly Report Bot' });
   await card.locator('li', { hasText: 'Read your projects' }).waitFor();
   await screenshot(page, '21-connected-apps');
-  await card.locator('button[name="action"][value="revoke"]').click();
+  await card.locator('button', { hasText: 'Revoke access' }).click();
+  await see('h1', 'Revoke access for Weekly Report Bot?');
+  await screenshot(page, '21a-confirm-revoke');
+  // Cancel changes nothing; confirming revokes.
+  await page.click('a.button:has-text("Cancel")');
+  await see('li.connected-app', 'Weekly Report Bot');
+  expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
+  await card.locator('button', { hasText: 'Revoke access' }).click();
+  await page.click('button[type="submit"].danger');
+  await see('.notice', 'Access revoked');
+  // A reload of the result repeats nothing (it is a GET after a 303).
+  await page.reload();
   await see('.notice', 'Access revoked');
   expect(await page.locator('li.connected-app', { hasText: 'Weekly Report Bot' }).count()).toBe(0);
   await screenshot(page, '22-connected-apps-revoked');
@@ -240,6 +256,9 @@ test('disabling an app refuses its tokens; authorize shows an error page; enabli
 
   await page.goto(url(`/settings/developers/apps/${client.clientId}`));
   await page.click('button[name="action"][value="disable"]');
+  await see('h1', 'Disable Disable Me?');
+  await screenshot(page, '29-confirm-disable');
+  await page.click('button[type="submit"].danger');
   await see('.notice', 'App disabled');
   expect(await page.locator('button[name="action"][value="disable"]').count()).toBe(0);
   await screenshot(page, '30-app-disabled');
@@ -266,6 +285,15 @@ test('disabling an app refuses its tokens; authorize shows an error page; enabli
   expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
 
   await page.click('button[name="action"][value="delete"]');
+  await see('h1', 'Delete Disable Me?');
+  // The app's name must be typed: a wrong one deletes nothing and says why.
+  await page.fill('input[name="confirm_name"]', 'Disable');
+  await page.click('button[type="submit"].danger');
+  await see('#confirm_name-error', 'exactly as shown');
+  await screenshot(page, '32a-confirm-delete-wrong-name');
+  expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
+  await page.fill('input[name="confirm_name"]', 'Disable Me');
+  await page.click('button[type="submit"].danger');
   await page.waitForURL(/\/settings\/developers\/apps\?done=deleted$/);
   await see('.notice', 'App deleted');
   await screenshot(page, '32-app-deleted');

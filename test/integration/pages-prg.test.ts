@@ -92,6 +92,42 @@ describe('one app instance', () => {
     expect((await clientCredentials(server.issuer, { clientId, clientSecret: rotated })).status).toBe(200);
   });
 
+  test('destructive actions without their confirmation lead to it and change nothing', async () => {
+    const { location, clientId } = await registerByForm(agent, `${server.url}/callback`, 'Keep Me');
+    const page = await (await agent.request(location)).text();
+    const csrf_token = csrfOf(page);
+    for (const [action, extra] of [
+      ['delete', ''],
+      ['disable', ''],
+      ['rotate_secret', '&overlap=0'],
+    ] as const) {
+      const response = await post(agent, location, { csrf_token, action, overlap: '0' });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(`${location}/confirm?action=${action}${extra}`);
+    }
+    // Delete asks for the app's name: a wrong one is a 400 on the confirmation page.
+    const wrong = await post(agent, location, {
+      csrf_token,
+      action: 'delete',
+      confirm: 'yes',
+      confirm_name: 'Keep',
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('Type the app&#39;s name, Keep Me, exactly as shown.');
+    const app = await server.kit.apps.get(clientId);
+    expect(app).toMatchObject({ enabled: true, name: 'Keep Me' });
+    expect(app!.secrets).toHaveLength(1);
+
+    const deleted = await post(agent, location, {
+      csrf_token,
+      action: 'delete',
+      confirm: 'yes',
+      confirm_name: 'Keep Me',
+    });
+    expect(deleted.status).toBe(303);
+    expect(await server.kit.apps.get(clientId)).toBeUndefined();
+  });
+
   test('a flash is for its own app page and its own user only', async () => {
     const { location } = await registerByForm(agent, `${server.url}/callback`, 'Flash Owner');
     const other = await registerByForm(agent, `${server.url}/callback`, 'Another');

@@ -344,14 +344,17 @@ describe('connected apps', () => {
     // The code exchange issued an access token: "last used" is known.
     expect(card).toMatch(/Last used<\/dt><dd>\d{1,2} \w{3} \d{4}/);
 
-    const revoke = await user.submit(
-      `${server.issuer}/settings/connected-apps`,
-      formFor(html, app.clientId),
-      {
-        action: 'revoke',
-        client_id: app.clientId,
-      },
-    );
+    // "Revoke access" leads to a confirmation page; a post without the confirmation only
+    // leads back to that page.
+    const confirmUrl = `${server.issuer}/settings/connected-apps/revoke?client_id=${encodeURIComponent(app.clientId)}`;
+    expect(html).toContain(`action="/settings/connected-apps/revoke"`);
+    const confirmPage = await (await user.request(confirmUrl)).text();
+    expect(confirmPage).toContain('Revoke access for Connected Example?');
+    const fields = { action: 'revoke', client_id: app.clientId };
+    const unconfirmed = await user.submit(confirmUrl, confirmPage, fields);
+    expect(unconfirmed.url).toBe(confirmUrl);
+    expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
+    const revoke = await user.submit(confirmUrl, confirmPage, { ...fields, confirm: 'yes' });
     expect(revoke.response.status).toBe(200);
     expect(await revoke.response.text()).toContain('Access revoked');
     const api = await callApi(server.issuer, '/v1/tasks', tokens.access_token);
@@ -366,12 +369,6 @@ describe('connected apps', () => {
     expect(await (await user.request('/settings/connected-apps')).text()).not.toContain('Connected Example');
   });
 });
-
-/** The part of the connected-apps page holding the form for `clientId`. */
-function formFor(html: string, clientId: string): string {
-  const at = html.indexOf(`value="${clientId}"`);
-  return html.slice(html.lastIndexOf('<form', at));
-}
 
 describe('guards and bad input', () => {
   test('pages send a visitor without a session to the product sign-in, coming back after', async () => {

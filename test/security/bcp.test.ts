@@ -426,6 +426,10 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     for (const path of [
       '/settings/developers/apps/new',
       `/settings/developers/apps/${app.clientId}`,
+      // Destructive actions post from their confirmation pages.
+      `/settings/developers/apps/${app.clientId}/confirm?action=delete`,
+      `/settings/developers/apps/${app.clientId}/confirm?action=disable`,
+      `/settings/developers/apps/${app.clientId}/confirm?action=rotate_secret`,
       '/settings/connected-apps',
       '/settings/admin/scope-requests',
     ]) {
