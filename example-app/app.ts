@@ -128,6 +128,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
         testMode: true,
       },
     ],
+    // AI agents (MCP clients) register themselves: public clients, loopback or https redirects.
+    registration: { policy: 'open' },
     // Settings → Developers → OAuth Apps, Settings → Connected apps, admin scope requests.
     pages: {
       signInUrl: '/signin',

@@ -52,6 +52,7 @@ export type {
   AccountHooks,
   OAuthKitOptions,
   PagesOptions,
+  RegistrationOptions,
   ResourceDefinition,
   ScopeDefinition,
   Secrets,

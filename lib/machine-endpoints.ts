@@ -28,6 +28,7 @@ export const MACHINE_PATHS: ReadonlySet<string> = new Set<string>([
   ROUTES.introspection,
   ROUTES.userinfo,
   ROUTES.jwks,
+  ROUTES.registration,
   '/.well-known/openid-configuration',
   '/.well-known/oauth-authorization-server',
 ]);
@@ -43,6 +44,8 @@ export type MachineEndpoint = (
 export function machineEndpoints(deps: {
   provider: Provider;
   limits: ClientEndpointLimits;
+  /** Dynamic registration's limits (registration POSTs only). */
+  registrationLimits: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   httpsRequired: boolean;
   logger: SecurityLogger;
 }): MachineEndpoint {
@@ -58,6 +61,13 @@ export function machineEndpoints(deps: {
   return function serveMachineEndpoint(req, res, path, secure) {
     if (httpsRequired && !secure) {
       refuse(res, path, httpsRequiredError(false));
+      return;
+    }
+    if (path === ROUTES.registration && req.method === 'POST') {
+      deps.registrationLimits(req, res).then(
+        () => callback(req, res),
+        (error: unknown) => refuse(res, path, error),
+      );
       return;
     }
     const endpoint = req.method === 'POST' ? CLIENT_ENDPOINTS.get(path) : undefined;

@@ -34,7 +34,12 @@ import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
-import { clientEndpointLimits, pageRateLimits } from './security/rate-limit-middleware.js';
+import {
+  clientEndpointLimits,
+  pageRateLimits,
+  registrationLimits,
+} from './security/rate-limit-middleware.js';
+import { keepRegistration } from './clients/registration.js';
 import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
 import { createRateLimiters } from './security/rate-limits.js';
@@ -211,6 +216,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const serveMachineEndpoint = machineEndpoints({
     provider,
     limits: clientEndpointLimits(limiters, events),
+    registrationLimits: registrationLimits(
+      limiters,
+      options.store.counters,
+      options.registration.maxPerDay,
+      events,
+    ),
     httpsRequired: requiresHttps(options),
     logger,
   });
@@ -229,7 +240,11 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       csrf,
       limiters,
       events,
-      onConsent: (grant) => authorizations.recordConsent(grant),
+      onConsent: async (grant) => {
+        await authorizations.recordConsent(grant);
+        // A self-registered client a user approved is no longer an unused registration.
+        await keepRegistration(clientModel, grant.clientId, options.ttl.grant);
+      },
     }),
   );
   if (options.pages) {

@@ -21,6 +21,8 @@ import { revocationReason, tokenRevokedEvent, watchProvider } from './security/p
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
 import { CLIENT_SECRETS, installHashedClientSecrets } from './registry/secrets.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
+import { clientAdapter } from './clients/client-adapter.js';
+import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
 import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
@@ -34,6 +36,7 @@ export const ROUTES = {
   jwks: '/.well-known/jwks.json',
   userinfo: '/oauth/userinfo',
   end_session: '/oauth/logout',
+  registration: '/oauth/register',
 } as const;
 export const INTERACTION_PATH = '/oauth/interaction';
 
@@ -119,9 +122,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   }
 
   const configuration: Configuration = {
-    adapter: hashedTokenIds(options.store.Adapter),
+    adapter: clientAdapter(hashedTokenIds(options.store.Adapter), options.registration),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
-    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode', CLIENT_SECRETS] },
+    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode', CLIENT_SECRETS, SELF_REGISTERED] },
     jwks: {
       keys: providerKeys(options.secrets, options.signingAlgorithm) as NonNullable<
         Configuration['jwks']
@@ -158,6 +161,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      registration: registrationFeature(options.registration, catalog),
       userinfo: { enabled: true },
       // Off until requireScope and token info verify DPoP proofs: a key-bound token must never
       // be accepted without its proof (the resource servers refuse it as Bearer either way).
@@ -248,6 +252,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       hooks.events.emit('grant.revoked', { grantId, reason: revocationReason(oidcCtx) });
     }
     tokenRevokedEvent(oidcCtx, hooks.events);
+    if (ctx.oidc?.route === 'registration' && ctx.status === 201 && ctx.body)
+      scrubRegistrationResponse(ctx.body);
     // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
     if (
       ctx.oidc?.route === 'token' &&

@@ -150,6 +150,33 @@ export interface PagesOptions {
   };
 }
 
+/**
+ * RFC 7591 dynamic client registration at `/oauth/register`, for agents (MCP clients) with no
+ * prior relationship with the product. Only public clients register this way (PKCE, no secret),
+ * with https or http-loopback redirect URIs; they are marked self-registered, always see
+ * consent, and expire when unused. Per-IP limit: `rateLimits.registration.perIp`.
+ */
+export interface RegistrationOptions {
+  /**
+   * `'off'` (default): no registration endpoint. `'open'`: anyone may register.
+   * `'initial-access-token'`: requests must carry `Authorization: Bearer <initialAccessToken>`.
+   */
+  policy: 'off' | 'open' | 'initial-access-token';
+  /** The token `'initial-access-token'` requires; at least 32 characters. */
+  initialAccessToken?: string;
+  /** Most registrations per day, all sources together. Default 1000. */
+  maxPerDay?: number;
+  /** Seconds a registration lives until a user approves it on consent. Default 86 400 (1 day). */
+  unusedTtlSeconds?: number;
+}
+
+export interface ResolvedRegistration {
+  policy: RegistrationOptions['policy'];
+  initialAccessToken: string | undefined;
+  maxPerDay: number;
+  unusedTtlSeconds: number;
+}
+
 export interface ResolvedPagesOptions {
   signInUrl: (returnTo: string) => string;
   isAdmin: (req: Request, userId: string) => Promise<boolean>;
@@ -237,6 +264,8 @@ export interface OAuthKitOptions {
   resourceServer?: ResourceServerSettings;
   /** Developer, connected-apps and admin pages. Default: not mounted. */
   pages?: PagesOptions;
+  /** Dynamic client registration (RFC 7591). Default: off. */
+  registration?: RegistrationOptions;
 }
 
 export const DEFAULT_TTL = {
@@ -273,4 +302,5 @@ export interface ResolvedOptions {
   logger: SecurityLogger;
   resourceServer: ResourceServerSettings;
   pages: ResolvedPagesOptions | undefined;
+  registration: ResolvedRegistration;
 }

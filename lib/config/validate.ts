@@ -21,6 +21,7 @@ import { createDefaultLogger, silentLogger, type SecurityLogger } from '../secur
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { resolvePagesOptions } from './validate-pages.js';
 import { resolveResources } from './validate-resources.js';
+import { resolveRegistration } from './validate-registration.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
@@ -44,6 +45,7 @@ const KNOWN_OPTIONS = [
   'dangerouslyAllowHttpLocalhost',
   'resourceServer',
   'pages',
+  'registration',
 ];
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
@@ -412,5 +414,6 @@ export async function resolveOptions(
     logger,
     resourceServer: validateResourceServerSettings(options.resourceServer ?? {}, 'resourceServer'),
     pages: resolvePagesOptions(options.pages, accounts),
+    registration: resolveRegistration(options.registration),
   };
 }

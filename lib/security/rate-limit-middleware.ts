@@ -22,6 +22,7 @@ import { INTERACTION_PATH, ROUTES } from '../provider.js';
 import { claimedClientId, clientIp, ipLimitKey } from './request-identity.js';
 import type { SecurityEvents } from './events.js';
 import type { LimitName, RateLimiters } from './rate-limits.js';
+import type { CounterStore } from '../../adapters/contract.js';
 
 export type ClientEndpoint = 'token' | 'revocation' | 'introspection';
 
@@ -53,7 +54,7 @@ const LOGIN_LIMITS: readonly LimitName[] = ['login.perIp'];
 function limited(
   events: SecurityEvents,
   req: IncomingMessage,
-  limit: LimitName,
+  limit: LimitName | 'registration.perDay',
   retryAfter: number,
   page: boolean,
   clientId?: string,
@@ -113,5 +114,31 @@ export function pageRateLimits(limiters: RateLimiters, events: SecurityEvents): 
       return;
     }
     next();
+  };
+}
+
+/**
+ * Dynamic client registration: per IP, and at most `maxPerDay` successful registrations a day
+ * from all sources together (a shared counter in the store, counted when one succeeds).
+ */
+export function registrationLimits(
+  limiters: RateLimiters,
+  counters: CounterStore,
+  maxPerDay: number,
+  events: SecurityEvents,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async function limitRegistration(req, res) {
+    const ipWait = await limiters.consume('registration.perIp', ipLimitKey(clientIp(req)));
+    if (ipWait !== undefined) throw limited(events, req, 'registration.perIp', ipWait, false);
+    const now = new Date();
+    const day = now.toISOString().slice(0, 10);
+    const [count = 0] = await counters.read('registration', [day]);
+    if (count >= maxPerDay) {
+      const tomorrow = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+      throw limited(events, req, 'registration.perDay', Math.ceil((tomorrow - now.getTime()) / 1000), false);
+    }
+    res.once('finish', () => {
+      if (res.statusCode === 201) counters.increment('registration', day, 2 * 24 * 60 * 60).catch(() => {});
+    });
   };
 }

@@ -32,6 +32,8 @@ export interface RateLimitSettings {
   login: { perIp: RateLimit; perAccount: LockoutPolicy };
   revocation: { perClient: RateLimit; perIp: RateLimit };
   introspection: { perClient: RateLimit; perIp: RateLimit };
+  /** Dynamic client registration (`registration` option), per IP. */
+  registration: { perIp: RateLimit };
 }
 
 /** Where counters live: this process, or the host's Redis. */
@@ -67,6 +69,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
     perClient: { points: 600, durationSeconds: 60 },
     perIp: { points: 600, durationSeconds: 60 },
   },
+  registration: { perIp: { points: 20, durationSeconds: 60 * 60 } },
 };
 
 /** Names of the counted limits, as they appear in `rate_limit.exceeded` events. */
@@ -79,7 +82,8 @@ export type LimitName =
   | 'revocation.perClient'
   | 'revocation.perIp'
   | 'introspection.perClient'
-  | 'introspection.perIp';
+  | 'introspection.perIp'
+  | 'registration.perIp';
 
 export interface RateLimiters {
   /** Counts one request. Resolves to the seconds to wait when the limit is exceeded. */
