@@ -27,6 +27,7 @@ import {
 import { pagesRouter } from './pages/index.js';
 import { createProvider, requiresHttps, ROUTES } from './provider.js';
 import { createAuthorizations } from './registry/authorizations.js';
+import { isAppActive } from './registry/app-status.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
 import { protectedResource, serveResourceMetadata } from './resource-server/metadata.js';
@@ -160,6 +161,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       restrictedScopes: new Set(options.scopes.filter((s) => s.restricted).map((s) => s.name)),
       staticClientIds,
       feed: options.store.revocations,
+      accessTokenTtlSeconds: options.ttl.accessToken,
     }),
     events,
   );
@@ -177,8 +179,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const clientStatus = createGrantStatus({
     subject: 'client',
     feed: options.store.revocations,
-    isGrantActive: async (clientId) =>
-      staticClientIds.has(clientId) || (await clientModel.find(clientId)) !== undefined,
+    isGrantActive: (clientId) => isAppActive(options.store.records, clientId),
     maxTokenLifetimeSeconds: options.ttl.accessToken,
     whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
   });
@@ -189,8 +190,8 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     algorithms: [options.signingAlgorithm],
     clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
     isGrantActive: grantStatus.isActive,
-    // A disabled or deleted app's tokens stop at once: its `Client` entry is gone, and the
-    // registry announces the change on the feed so every process re-checks.
+    // A disabled or deleted app's tokens stop at once: the store says so (registry/app-status.ts),
+    // and the registry announces the change on the feed so every process re-checks.
     isClientActive: clientStatus.isActive,
     knownGrantStatus: grantStatus.peek,
     knownClientStatus: clientStatus.peek,

@@ -13,6 +13,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import type { Adapter, RecordStore, RevocationFeed } from '../../adapters/contract.js';
 import type { StaticClient } from '../config/options.js';
 import { toClientMetadata } from '../provider.js';
+import { APPS, DELETED_APPS } from './app-status.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
 import type { Authorizations } from './authorizations.js';
 import { RegistryError } from './errors.js';
@@ -72,7 +73,6 @@ export const MAX_APPS_PER_OWNER = 50;
 const MAX_NAME = 100;
 const MAX_DESCRIPTION = 1000;
 
-const APPS = 'apps';
 const byOwner = (owner: string) => `owner:${owner}`;
 const PENDING = 'scope-requests:pending';
 
@@ -110,6 +110,8 @@ export interface RegistryDeps {
   staticClientIds: ReadonlySet<string>;
   /** Tells every process that an app's availability changed (its cached answers are dropped). */
   feed: RevocationFeed;
+  /** Longest access-token lifetime (s): how long a deleted app's tombstone must refuse its tokens. */
+  accessTokenTtlSeconds: number;
 }
 
 function text(value: unknown, field: string, label: string, max: number, required: boolean): string {
@@ -141,6 +143,8 @@ function homepage(value: unknown): string {
 
 export function createAppRegistry(deps: RegistryDeps): AppRegistry {
   const { records, clients, catalog, authorizations, restrictedScopes, staticClientIds, feed } = deps;
+  // A token issued just before the deletion, checked by a server whose clock runs behind.
+  const tombstoneSeconds = deps.accessTokenTtlSeconds + 60;
   const announce = (clientId: string) => feed.publish({ kind: 'client', id: clientId });
 
   function metadataOf(app: RegisteredApp): ClientMetadata {
@@ -322,6 +326,15 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
 
     async delete(owner, clientId) {
       const app = await getOwned(owner, clientId);
+      // The tombstone first: resource servers apart from this one learn of the deletion from it.
+      await records.set(
+        DELETED_APPS,
+        app.clientId,
+        { deletedAt: new Date().toISOString() },
+        {
+          ttlSeconds: tombstoneSeconds,
+        },
+      );
       await clients.destroy(app.clientId);
       await announce(app.clientId);
       await authorizations.revokeForClient(app.clientId);

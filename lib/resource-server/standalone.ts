@@ -2,7 +2,8 @@
  * `mountResourceServer(app, options)`: requireScope() for an Express service that did not mount
  * the kit. Given the issuer URL it fetches discovery and the JWKS (cached; refetched on an
  * unknown `kid` after a cool-down, so key rotation needs no restart). Given the kit's store it
- * learns revocations through the store's feed (Redis pub/sub) and checks grants there.
+ * learns revocations through the store's feed (Redis pub/sub) and checks grants there, and
+ * refuses the tokens of apps disabled or deleted in the registry (registry/app-status.ts).
  */
 import type { Express } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
@@ -13,6 +14,7 @@ import { validateResourceServerSettings } from '../config/validate.js';
 import { resourceUrl } from '../config/validate-resources.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { isGrantActive } from '../grants/grants.js';
+import { isAppActive } from '../registry/app-status.js';
 import { createGrantStatus } from './grant-status.js';
 import { createIntrospector, type IntrospectionSettings } from './introspect.js';
 import { protectedResource, serveResourceMetadata, type ProtectedResource } from './metadata.js';
@@ -115,6 +117,17 @@ export async function mountResourceServer(
         })
       : undefined;
 
+  // Disabled and deleted apps: the same store answer as at the authorization server.
+  const clientStatus = store
+    ? createGrantStatus({
+        subject: 'client',
+        feed: store.revocations,
+        isGrantActive: (clientId) => isAppActive(store.records, clientId),
+        maxTokenLifetimeSeconds: maxTokenLifetimeSeconds ?? 3600,
+        whenFeedDown: settings.whenFeedDown ?? 'check-store',
+      })
+    : undefined;
+
   const verifyAccessToken = createTokenVerifier({
     issuer: issuerId,
     audience: [...resources.keys()],
@@ -126,6 +139,7 @@ export async function mountResourceServer(
       return grantStatus ? grantStatus.isActive(grantId) : false;
     },
     ...(grantStatus ? { knownGrantStatus: grantStatus.peek } : {}),
+    ...(clientStatus ? { isClientActive: clientStatus.isActive, knownClientStatus: clientStatus.peek } : {}),
     ...(introspect ? { introspect } : {}),
     cache: settings.verifiedTokenCache ?? {},
   });
@@ -140,7 +154,13 @@ export async function mountResourceServer(
   });
   // RFC 9728 metadata of each resource, at its well-known path on this app.
   app.use(serveResourceMetadata(resources.values(), issuerId, tokenLocations).handler);
-  return { verifyAccessToken, close: () => grantStatus?.close() };
+  return {
+    verifyAccessToken,
+    close: () => {
+      grantStatus?.close();
+      clientStatus?.close();
+    },
+  };
 }
 
 function standaloneResources(

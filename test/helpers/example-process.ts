@@ -1,4 +1,4 @@
-/** Runs the example app as its own process (`npm start`'s entry), for cross-process tests. */
+/** Runs the example app (`npm start`'s entry), or a standalone resource server, as its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,16 +12,15 @@ export interface ExampleProcess {
   stop(): Promise<void>;
 }
 
-export async function startExampleProcess(env: Record<string, string> = {}): Promise<ExampleProcess> {
+/** Spawns `script` with tsx on a free port and waits (20 s at most) until `readyPath` answers. */
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<ExampleProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'example-app/server.ts'], {
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      PORT: String(port),
-      DEV_SECRETS_FILE: join(mkdtempSync(join(tmpdir(), 'oauth-kit-proc-')), 'dev-secrets.json'),
-      ...env,
-    },
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), ...env },
     stdio: 'ignore',
   });
   child.once('error', () => undefined); // seen below as an exit
@@ -30,21 +29,42 @@ export async function startExampleProcess(env: Record<string, string> = {}): Pro
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      throw new Error(`example app exited with ${child.exitCode ?? child.signalCode ?? 'a spawn error'}`);
+      throw new Error(`${script} exited with ${child.exitCode ?? child.signalCode ?? 'a spawn error'}`);
     }
     try {
-      const probe = await fetch(`${issuer}/.well-known/oauth-authorization-server`, {
-        signal: AbortSignal.timeout(2000),
-      });
+      const probe = await fetch(`${issuer}${readyPath}`, { signal: AbortSignal.timeout(2000) });
       if (probe.ok) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error('example app did not start in 20 s');
+      throw new Error(`${script} did not start in 20 s`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { issuer, port, stop };
+}
+
+export function startExampleProcess(env: Record<string, string> = {}): Promise<ExampleProcess> {
+  return startProcess(
+    'example-app/server.ts',
+    {
+      DEV_SECRETS_FILE: join(mkdtempSync(join(tmpdir(), 'oauth-kit-proc-')), 'dev-secrets.json'),
+      ...env,
+    },
+    '/.well-known/oauth-authorization-server',
+  );
+}
+
+/**
+ * A standalone resource server (test/helpers/resource-server-main.ts) in its own process, on the
+ * issuer's Redis: `GET /reports` needs `tasks:read` and answers `{ sub, client_id }`.
+ */
+export function startResourceServerProcess(issuer: string, redisUrl: string): Promise<ExampleProcess> {
+  return startProcess(
+    'test/helpers/resource-server-main.ts',
+    { ISSUER: issuer, REDIS_URL: redisUrl },
+    '/ready',
+  );
 }
