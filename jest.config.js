@@ -12,5 +12,8 @@ export default {
   // Sources import siblings as `./x.js` (NodeNext); map them back to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Known, explained warnings once per run instead of once per file (see the files).
+  globalSetup: '<rootDir>/test/setup/unsupported-runtime.ts',
+  setupFiles: ['<rootDir>/test/setup/known-warnings.ts'],
   testTimeout: 30000,
 };

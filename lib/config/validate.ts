@@ -16,7 +16,7 @@ import {
   type SigningAlgorithm,
   type StaticClient,
 } from './options.js';
-import { loadOrCreateDevSecrets } from './secrets.js';
+import { loadOrCreateDevSecrets, type DevSecretsLog } from './secrets.js';
 import { createDefaultLogger, silentLogger, type SecurityLogger } from '../security/logger.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { resolvePagesOptions } from './validate-pages.js';
@@ -279,9 +279,10 @@ export function validateResourceServerSettings(
   };
 }
 
+/** `devLog` replaces the logger for the development-secrets messages (tests). */
 export async function resolveOptions(
   options: OAuthKitOptions,
-  warn: (message: string) => void = console.warn,
+  devLog?: DevSecretsLog,
 ): Promise<ResolvedOptions> {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('options', 'must be an object.');
@@ -347,6 +348,22 @@ export async function resolveOptions(
     throw new ConfigurationError('ttl.grant', 'must be at least `ttl.refreshToken`.');
   }
 
+  let logger: SecurityLogger = createDefaultLogger();
+  if (options.logger === false) logger = silentLogger;
+  else if (options.logger !== undefined) {
+    if (
+      !['info', 'warn', 'error'].every(
+        (m) => typeof (options.logger as unknown as Record<string, unknown>)[m] === 'function',
+      )
+    ) {
+      throw new ConfigurationError(
+        'logger',
+        'must be a pino logger (info, warn and error methods) or false.',
+      );
+    }
+    logger = options.logger;
+  }
+
   let secrets = options.secrets;
   if (!secrets) {
     if (production) {
@@ -359,7 +376,7 @@ export async function resolveOptions(
     secrets = await loadOrCreateDevSecrets(
       options.devSecretsFile ?? DEFAULT_DEV_SECRETS_FILE,
       signingAlgorithm,
-      warn,
+      devLog ?? { info: (m) => logger.info({}, m), warn: (m) => logger.warn({}, m) },
     );
   }
   validateSecrets(secrets, signingAlgorithm);
@@ -377,21 +394,6 @@ export async function resolveOptions(
   }
   if (options.onSecurityEvent !== undefined && typeof options.onSecurityEvent !== 'function') {
     throw new ConfigurationError('onSecurityEvent', 'must be a function (event) => void.');
-  }
-  let logger: SecurityLogger = createDefaultLogger();
-  if (options.logger === false) logger = silentLogger;
-  else if (options.logger !== undefined) {
-    if (
-      !['info', 'warn', 'error'].every(
-        (m) => typeof (options.logger as unknown as Record<string, unknown>)[m] === 'function',
-      )
-    ) {
-      throw new ConfigurationError(
-        'logger',
-        'must be a pino logger (info, warn and error methods) or false.',
-      );
-    }
-    logger = options.logger;
   }
 
   return {

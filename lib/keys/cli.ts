@@ -2,7 +2,7 @@
  * `express-oauth-kit keys generate|rotate`: key material for the host, as the JSON `secrets` takes.
  * Key material goes to stdout or a 0600 file, messages to stderr, so `> secrets.json` works.
  */
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SigningAlgorithm } from '../config/options.js';
 import { DEFAULT_SIGNING_ALGORITHM, DEFAULT_TTL, SIGNING_ALGORITHMS } from '../config/options.js';
@@ -53,8 +53,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}\n`);
     return 2;
   }
-  const write = (file: string, json: unknown) =>
+  // `mode` applies only to a new file: an existing one (say, from `> file`) is narrowed too.
+  const write = (file: string, json: unknown) => {
     writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  };
 
   if (command === 'generate') {
     const secrets = await generateSecrets(alg);
@@ -63,6 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.err(`Wrote a ${alg} signing key and a cookie secret to ${values.out} (mode 0600).\n`);
     } else {
       io.out(`${JSON.stringify(secrets, null, 2)}\n`);
+      io.err('Printed a private key. `--out secrets.json` writes it to a file only you can read (0600).\n');
     }
     return 0;
   }

@@ -11,7 +11,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stopProcess } from '../helpers/lifecycle.js';
 import { freePort } from '../helpers/redis-server.js';
@@ -247,11 +247,15 @@ describe("the README's mount example, run verbatim", () => {
     expect((await tasks(await token(app.client_id, app.client_secret))).status).toBe(200);
   });
 
-  test('the development secrets it generated are written 0600 where the message says', () => {
+  test('its development secrets are 0600, where the log says, in a directory git ignores', async () => {
     const secretsFile = /DEVELOPMENT[^\n]*? in (\S+?\.json)/.exec(output)?.[1];
-    expect(secretsFile).toBeDefined();
-    const path = isAbsolute(secretsFile!) ? secretsFile! : join(dir, secretsFile!);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(secretsFile).toBe(join(dir, '.oauth-kit', 'dev-secrets.json'));
+    expect(statSync(secretsFile!).mode & 0o777).toBe(0o600);
+    // A host repository does not see them.
+    await run('git', ['init', '-q'], { cwd: dir });
+    const { stdout } = await run('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir });
+    expect(stdout).not.toContain('.oauth-kit');
+    expect(stdout).toContain('server.ts');
   });
 });
 

@@ -1,14 +1,16 @@
 /** mountOAuth inside a host app that already has its own parsers, helmet and routes. */
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import express from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
-import { jest } from '@jest/globals';
 import { generateSecrets } from '../../lib/config/secrets.js';
 import { ConfigurationError, mountOAuth, type OAuthKitOptions } from '../../lib/index.js';
 
+const run = promisify(execFile);
 const devSecretsFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-kit-mount-')), 'secrets.json');
 
 function baseOptions(overrides: Partial<OAuthKitOptions> = {}): OAuthKitOptions {
@@ -16,6 +18,7 @@ function baseOptions(overrides: Partial<OAuthKitOptions> = {}): OAuthKitOptions 
     issuer: 'http://localhost:4000',
     devSecretsFile: devSecretsFile(),
     production: false,
+    logger: false,
     scopes: [{ name: 'tasks:read', description: 'Read your tasks' }],
     accounts: { authenticate: async () => undefined, find: async () => undefined },
     clients: [
@@ -215,19 +218,50 @@ describe('configuration is validated at start-up', () => {
     ).rejects.toThrow(/`secrets`: is required in production/);
   });
 
-  test('development generates secrets once and reuses them across restarts', async () => {
-    const file = devSecretsFile();
-    const warnings: string[] = [];
-    const warn = jest
-      .spyOn(console, 'warn')
-      .mockImplementation((m: unknown) => void warnings.push(String(m)));
-    const a = await mountOAuth(express(), baseOptions({ devSecretsFile: file }));
-    const b = await mountOAuth(express(), baseOptions({ devSecretsFile: file }));
-    warn.mockRestore();
+  /** A logger that keeps what the kit says, level first. */
+  const recordingLogger = (lines: string[]) => ({
+    info: (_fields: object, message: string) => void lines.push(`info ${message}`),
+    warn: (_fields: object, message: string) => void lines.push(`warn ${message}`),
+    error: (_fields: object, message: string) => void lines.push(`error ${message}`),
+  });
+
+  test('development secrets: generated once, 0600, in a directory git ignores, the log says where', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'oauth-kit-host-'));
+    const dir = join(project, '.oauth-kit');
+    const file = join(dir, 'dev-secrets.json');
+    const lines: string[] = [];
+    const options = baseOptions({ devSecretsFile: file, logger: recordingLogger(lines) });
+    const a = await mountOAuth(express(), options);
+    const b = await mountOAuth(express(), options);
     expect(a.options.secrets).toEqual(b.options.secrets);
-    expect(warnings.join('\n')).toMatch(/DEVELOPMENT/);
+    expect(lines).toEqual([
+      `warn generated DEVELOPMENT signing keys and cookie secrets in ${file} (kept out of git by ${dir}/.gitignore). ` +
+        'Pass `secrets` in production; the kit refuses to start there without them.',
+      `info DEVELOPMENT signing keys and cookie secrets loaded from ${file}. Never use them in production.`,
+    ]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The host's git agrees: nothing of the directory shows as untracked.
+    await run('git', ['init', '-q'], { cwd: project });
+    await run('git', ['add', '-A'], { cwd: project });
+    expect(
+      (await run('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: project })).stdout,
+    ).toBe('');
     await a.close();
     await b.close();
+  });
+
+  test('a secrets file in a directory of the host’s own is written 0600 and the log says to keep it out of git', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'oauth-kit-host-'));
+    const file = join(project, 'dev-secrets.json');
+    const lines: string[] = [];
+    const kit = await mountOAuth(
+      express(),
+      baseOptions({ devSecretsFile: file, logger: recordingLogger(lines) }),
+    );
+    expect(existsSync(join(project, '.gitignore'))).toBe(false); // the host's directory is left alone
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(lines[0]).toContain(`in ${file} (keep this file out of version control)`);
+    await kit.close();
   });
 });
 

@@ -27,6 +27,7 @@ function baseOptions(issuer: string): OAuthKitOptions {
   return {
     issuer,
     secrets,
+    logger: false,
     scopes: [
       { name: 'notes:read', description: 'Read your notes' },
       { name: 'admin:*', description: 'Administer', restricted: true },

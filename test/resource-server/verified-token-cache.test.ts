@@ -130,7 +130,7 @@ test('cache settings are validated with the option path', async () => {
     accounts: { authenticate: async () => undefined, find: async () => undefined },
     devSecretsFile: `/tmp/oauth-kit-cache-test-${process.pid}/dev.json`,
   };
-  const warn = () => undefined;
+  const warn = { info: () => undefined, warn: () => undefined };
   await expect(
     resolveOptions({ ...base, resourceServer: { verifiedTokenCache: { maxEntires: 5 } as never } }, warn),
   ).rejects.toThrow(ConfigurationError);

@@ -209,6 +209,17 @@ describe('express-oauth-kit keys', () => {
     expect(promoted.cookieKeys).toEqual(generated.cookieKeys);
   });
 
+  test('rotate narrows a secrets file made readable to others (e.g. by `> file`) to 0600', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'oauth-kit-cli-')), 'secrets.json');
+    const { io, sink } = capture();
+    expect(await runCli(['keys', 'generate'], sink)).toBe(0);
+    expect(io.stderr).toContain('--out');
+    writeFileSync(file, io.stdout, { mode: 0o644 });
+    expect(statSync(file).mode & 0o777).toBe(0o644);
+    expect(await runCli(['keys', 'rotate', '--file', file], sink)).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   test('mistakes get the usage and exit code 2', async () => {
     for (const args of [
       [],
@@ -247,7 +258,7 @@ describe('production refuses to start', () => {
   };
   const optionOf = async (options: OAuthKitOptions) => {
     try {
-      await resolveOptions(options, () => {});
+      await resolveOptions(options);
       return undefined;
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigurationError);
