@@ -30,6 +30,7 @@ import {
   type RefreshRetryCache,
   type RevocationFeed,
 } from './contract.js';
+import { stallGuard } from './redis-stall-guard.js';
 import { createRedisCounters } from './redis-counters.js';
 
 export type RedisConnection = Redis | Cluster;
@@ -39,7 +40,10 @@ export interface RedisStoreOptions {
   client: RedisConnection;
   /** Prefix of every key and of the pub/sub channel, e.g. `prod:oauth:`. Default `oauth-kit:`. */
   prefix?: string;
-  /** Upper bound for every store call (ms); past it the request gets a 503. Default 1000. */
+  /**
+   * Upper bound for every store call (ms): past it the request gets a 503 with Retry-After, and
+   * until Redis answers again every call fails at once instead of queueing. Default 1000.
+   */
   commandTimeoutMs?: number;
   /**
    * Secret mixed into every key and encryption key (HMAC). Optional: ids have 256 random bits,
@@ -202,6 +206,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
     throw new TypeError('createRedisStore: `refreshRetryWindowSeconds` must be a non-negative integer.');
   }
 
+  const guard = stallGuard(client);
   let closed = false;
   // Before the first connection, commands may queue (bounded by the timeout); after it, a
   // connection that is not ready fails at once so a Redis outage costs no waiting at all.
@@ -238,20 +243,17 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
     }
   }
 
-  /** Runs one store call with the timeout and maps every Redis failure to a 503. */
+  /**
+   * Runs one store call within the time bound (a stalled Redis fails the calls that meet it
+   * after `commandTimeoutMs` and the rest at once, see redis-stall-guard.ts) and maps every
+   * Redis failure to a 503.
+   */
   async function call<T>(operation: () => Promise<T>): Promise<T> {
     if (closed || (everReady && client.status !== 'ready')) throw new StoreUnavailableError();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError()), timeoutMs);
-    });
     try {
-      return await Promise.race([operation(), timeout]);
+      return await guard.run(operation, timeoutMs);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError({ cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

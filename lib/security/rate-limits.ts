@@ -2,8 +2,13 @@
  * Rate limits and the per-account login lockout, on rate-limiter-flexible: in process memory by
  * default, in Redis when the host passes its ioredis client (every process then shares the
  * counters). Which requests count against which limit is decided in rate-limit-middleware.ts.
+ *
+ * On Redis every limiter call is bounded by `commandTimeoutMs`: a Redis that is down, stalled or
+ * slow costs a request at most that long, and the limit is then kept on this process's own
+ * counters (the insurance limiter) until Redis answers again.
  */
 import type { Redis } from 'ioredis';
+import { RedisStalledError, stallGuard } from '../../adapters/redis-stall-guard.js';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -37,7 +42,16 @@ export interface RateLimitSettings {
 }
 
 /** Where counters live: this process, or the host's Redis. */
-export type RateLimitStore = 'memory' | { redis: Redis; keyPrefix?: string };
+export type RateLimitStore =
+  | 'memory'
+  | {
+      redis: Redis;
+      keyPrefix?: string;
+      /** Upper bound (ms) on each limiter call; past it this process counts alone. Default 1000. */
+      commandTimeoutMs?: number;
+    };
+
+export const DEFAULT_LIMITER_TIMEOUT_MS = 1000;
 
 export type RateLimitOptions = {
   /** Default `'memory'` (one process). Pass `{ redis }` when the app runs as several processes. */
@@ -110,20 +124,44 @@ export function createRateLimiters(
   const { store, scale, settings } = config;
   const prefix = typeof store === 'object' ? (store.keyPrefix ?? 'oauth-kit:rl') : 'oauth-kit:rl';
 
-  function limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+  const guard = store === 'memory' ? undefined : stallGuard(store.redis);
+  const timeoutMs = store === 'memory' ? 0 : (store.commandTimeoutMs ?? DEFAULT_LIMITER_TIMEOUT_MS);
+
+  /** One limit's counters: shared in Redis, with this process's own as insurance. */
+  interface Limiter {
+    shared?: RateLimiterAbstract;
+    own: RateLimiterMemory;
+  }
+
+  function limiter(name: string, points: number, durationSeconds: number): Limiter {
     const options = { keyPrefix: `${prefix}:${name}`, points, duration: durationSeconds };
-    if (store === 'memory') return new RateLimiterMemory(options);
+    const own = new RateLimiterMemory(options);
+    if (store === 'memory') return { own };
     // While Redis is unreachable, each process keeps limiting on its own counters, at once
-    // (rejectIfRedisNotReady) rather than after the client gave up retrying.
-    return new RateLimiterRedis({
+    // (rejectIfRedisNotReady) rather than after the client gave up retrying; while it is
+    // connected but does not answer, the stall guard sends the calls there (`bounded`).
+    const shared = new RateLimiterRedis({
       ...options,
       storeClient: store.redis,
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(options),
+      insuranceLimiter: own,
     });
+    return { shared, own };
   }
 
-  const limiters = new Map<LimitName, RateLimiterAbstract>();
+  /** Runs one limiter call on the shared counters within the bound, else on this process's. */
+  function bounded<T>(l: Limiter, call: (counters: RateLimiterAbstract) => Promise<T>): Promise<T> {
+    const { shared, own } = l;
+    if (!shared || !guard) return call(own);
+    return guard
+      .run(() => call(shared), timeoutMs)
+      .catch((error: unknown) => {
+        if (error instanceof RedisStalledError) return call(own);
+        throw error;
+      });
+  }
+
+  const limiters = new Map<LimitName, Limiter>();
   for (const [endpoint, limits] of Object.entries(settings) as Array<[string, Record<string, unknown>]>) {
     for (const [kind, limit] of Object.entries(limits)) {
       if (kind === 'perAccount') continue;
@@ -144,7 +182,7 @@ export function createRateLimiters(
   return {
     async consume(limit, key) {
       try {
-        await limiters.get(limit)!.consume(key);
+        await bounded(limiters.get(limit)!, (l) => l.consume(key));
         return undefined;
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) return seconds(rejection);
@@ -154,13 +192,12 @@ export function createRateLimiters(
       }
     },
     async refund(limit, key) {
-      await limiters
-        .get(limit)!
-        .reward(key)
-        .catch((error: unknown) => onStoreError(error));
+      await bounded(limiters.get(limit)!, (l) => l.reward(key)).catch((error: unknown) =>
+        onStoreError(error),
+      );
     },
     async loginLockedFor(account) {
-      const res = await failures.get(account).catch((error: unknown) => {
+      const res = await bounded(failures, (l) => l.get(account)).catch((error: unknown) => {
         onStoreError(error);
         return null;
       });
@@ -168,11 +205,11 @@ export function createRateLimiters(
     },
     async loginFailed(account) {
       try {
-        const res = await failures.penalty(account);
+        const res = await bounded(failures, (l) => l.penalty(account));
         if (res.consumedPoints < maxFailures) return undefined;
-        const count = (await lockouts.penalty(account)).consumedPoints;
+        const count = (await bounded(lockouts, (l) => l.penalty(account))).consumedPoints;
         const lockFor = Math.min(policy.lockoutSeconds * 2 ** (count - 1), policy.maxLockoutSeconds);
-        await failures.block(account, lockFor);
+        await bounded(failures, (l) => l.block(account, lockFor));
         return lockFor;
       } catch (error) {
         onStoreError(error);
@@ -180,7 +217,7 @@ export function createRateLimiters(
       }
     },
     async loginSucceeded(account) {
-      await failures.delete(account).catch((error: unknown) => onStoreError(error));
+      await bounded(failures, (l) => l.delete(account)).catch((error: unknown) => onStoreError(error));
     },
   };
 }

@@ -20,6 +20,13 @@ export function resolveRateLimits(options: RateLimitOptions | undefined): Resolv
   if (store !== 'memory' && typeof (store as { redis?: { eval?: unknown } })?.redis?.eval !== 'function') {
     throw new ConfigurationError('rateLimits.store', "must be 'memory' or { redis: <ioredis client> }.");
   }
+  const timeout = store === 'memory' ? undefined : store.commandTimeoutMs;
+  if (timeout !== undefined && !positiveInteger(timeout)) {
+    throw new ConfigurationError(
+      'rateLimits.store.commandTimeoutMs',
+      'must be a positive whole number of milliseconds.',
+    );
+  }
   const scale = options?.scale ?? 1;
   if (!positiveInteger(scale)) {
     throw new ConfigurationError(

@@ -44,6 +44,8 @@ export interface RedisServerOptions {
   aof?: boolean;
   /** Start in cluster mode (for `startRedisCluster`). */
   cluster?: boolean;
+  /** Allow `DEBUG` commands (`DEBUG SLEEP`) from loopback clients. */
+  debugCommands?: boolean;
 }
 
 export class RedisServer {
@@ -95,6 +97,7 @@ export class RedisServer {
       '--loglevel',
       'warning',
     ];
+    if (this.options.debugCommands) args.push('--enable-debug-command', 'local');
     if (this.options.cluster) {
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, 'nodes.conf'));
       args.push('--cluster-node-timeout', '2000');

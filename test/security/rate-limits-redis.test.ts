@@ -1,6 +1,6 @@
 /**
  * Rate limits on Redis: two app processes (here two servers) share one budget, and while Redis
- * is down each process goes on limiting on its own counters.
+ * is down or frozen each process goes on limiting on its own counters.
  */
 import type { Redis } from 'ioredis';
 import { TEST_CLIENT } from '../../example-app/app.js';
@@ -60,5 +60,33 @@ test('while Redis is down, each process keeps limiting on its own counters', asy
     await a!.close();
     await b!.close();
     await redisServer.launch();
+  }
+});
+
+test('while Redis is frozen, each request waits at most the bound once, and limiting goes on on this process', async () => {
+  const rateLimits = {
+    store: { redis, keyPrefix: 'test:frozen', commandTimeoutMs: 300 },
+    token: { perClient: { points: 3, durationSeconds: 60 } },
+  };
+  const server = await startExampleApp({ security: { rateLimits } });
+  // Connected (the test before restarted Redis), so a call reaches Redis and meets the freeze.
+  for (let i = 0; i < 100 && redis.status !== 'ready'; i += 1) await new Promise((r) => setTimeout(r, 20));
+  await redis.ping();
+  redisServer.pause();
+  try {
+    const timed: Array<[number, number]> = [];
+    for (let i = 0; i < 4; i += 1) {
+      const started = performance.now();
+      timed.push([await issue(server), performance.now() - started]);
+    }
+    expect(timed.map(([status]) => status)).toEqual([200, 200, 200, 429]);
+    // The first request met the stall and waited one bound (plus slack for a busy machine); the
+    // others went to this process's counters (test/integration/redis-faults.test.ts counts the
+    // commands a stall lets through).
+    expect(timed[0]![1]).toBeGreaterThanOrEqual(300);
+    for (const [, ms] of timed) expect(ms).toBeLessThan(300 + 1500);
+  } finally {
+    redisServer.resume();
+    await server.close();
   }
 });

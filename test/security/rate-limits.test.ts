@@ -267,6 +267,7 @@ describe('configuration', () => {
       [{ login: { perAccount: { lockout: 5 } } }, 'rateLimits.login.perAccount.lockout'],
       [{ scale: 0.5 }, 'rateLimits.scale'],
       [{ store: 'redis' }, 'rateLimits.store'],
+      [{ store: { redis: { eval() {} }, commandTimeoutMs: 0 } }, 'rateLimits.store.commandTimeoutMs'],
     ];
     for (const [options, option] of attempts) {
       let error: unknown;
