@@ -29,11 +29,13 @@ import { createProvider, requiresHttps, ROUTES } from './provider.js';
 import { createAuthorizations } from './registry/authorizations.js';
 import { isAppActive } from './registry/app-status.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
+import { createClientSecretHasher } from './registry/secrets.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
 import { protectedResource, serveResourceMetadata } from './resource-server/metadata.js';
 import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
+import { clientAuthFailures } from './security/client-auth-failures.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
 import {
   clientEndpointLimits,
@@ -132,12 +134,15 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     ),
   );
 
+  const secretHasher = createClientSecretHasher(options.secrets.cookieKeys);
+  const authFailures = clientAuthFailures(limiters, events);
   const pageHeaders = pageSecurityHeaders(options.production);
   const provider = createProvider(options, {
     catalog,
     events,
     logger,
     pageHeaders,
+    clientSecrets: { hasher: secretHasher, failures: authFailures },
     renderErrorPage: (out) =>
       views.render('error', {
         error: out.error,
@@ -162,6 +167,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       staticClientIds,
       feed: options.store.revocations,
       accessTokenTtlSeconds: options.ttl.accessToken,
+      hashSecret: secretHasher.hash,
     }),
     events,
   );
@@ -216,7 +222,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
 
   const serveMachineEndpoint = machineEndpoints({
     provider,
-    limits: clientEndpointLimits(limiters, events),
+    limits: clientEndpointLimits(limiters, events, authFailures),
     registrationLimits: registrationLimits(
       limiters,
       options.store.counters,

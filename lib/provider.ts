@@ -19,7 +19,8 @@ import { hashedTokenIds } from './security/hashed-token-ids.js';
 import type { SecurityLogger } from './security/logger.js';
 import { revocationReason, tokenRevokedEvent, watchProvider } from './security/provider-events.js';
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
-import { CLIENT_SECRETS, installHashedClientSecrets } from './registry/secrets.js';
+import { CLIENT_SECRETS, installClientSecretCheck, type ClientSecretHasher } from './registry/secrets.js';
+import type { ClientAuthFailures } from './security/client-auth-failures.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { clientAdapter } from './clients/client-adapter.js';
 import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
@@ -50,6 +51,8 @@ export interface ProviderHooks {
   pageHeaders: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   events: SecurityEvents;
   logger: SecurityLogger;
+  /** How registered apps' secrets are hashed, and the per-client-and-source failure limit. */
+  clientSecrets: { hasher: ClientSecretHasher; failures: ClientAuthFailures };
   /** Host's current user id for this request (login prompt when it differs from the session). */
   hostUserId?: (req: import('node:http').IncomingMessage) => Promise<string | undefined>;
 }
@@ -224,8 +227,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   // Outermost: a store outage anywhere below becomes a 503 JSON answer.
   provider.use(storeUnavailableAnswer);
   if (options.store.refreshRetry) installRefreshRetry(provider, options.store.refreshRetry);
-  // Developer-registered apps' secrets are stored as hashes (see registry/secrets.ts).
-  installHashedClientSecrets(provider);
+  // Developer-registered apps' secrets are stored as hashes, and every client's failed
+  // authentications are limited (see registry/secrets.ts).
+  installClientSecretCheck(provider, hooks.clientSecrets);
 
   // The adapter refuses a second consume of a code or refresh token (a concurrent replay);
   // apply the same rule oidc-provider applies to a sequential replay: revoke the whole grant.

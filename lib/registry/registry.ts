@@ -18,13 +18,7 @@ import type { ScopeCatalog } from '../scopes/catalog.js';
 import type { Authorizations } from './authorizations.js';
 import { RegistryError } from './errors.js';
 import { parseRedirectUris } from './redirect-uris.js';
-import {
-  CLIENT_SECRETS,
-  generateClientSecret,
-  hashClientSecret,
-  TEST_PREFIX,
-  type SecretHash,
-} from './secrets.js';
+import { CLIENT_SECRETS, generateClientSecret, TEST_PREFIX, type SecretHash } from './secrets.js';
 
 export type ClientType = 'confidential' | 'public';
 
@@ -44,7 +38,7 @@ export interface RegisteredApp {
   approvedRestrictedScopes: string[];
   testMode: boolean;
   enabled: boolean;
-  /** scrypt hashes only; the secrets themselves are shown once and never stored. */
+  /** Keyed hashes only (registry/secrets.ts); the secrets are shown once and never stored. */
   secrets: SecretHash[];
   createdAt: string;
   updatedAt: string;
@@ -112,6 +106,8 @@ export interface RegistryDeps {
   feed: RevocationFeed;
   /** Longest access-token lifetime (s): how long a deleted app's tombstone must refuse its tokens. */
   accessTokenTtlSeconds: number;
+  /** Hashes a new client secret for storage (registry/secrets.ts). */
+  hashSecret(secret: string): string;
 }
 
 function text(value: unknown, field: string, label: string, max: number, required: boolean): string {
@@ -142,7 +138,8 @@ function homepage(value: unknown): string {
 }
 
 export function createAppRegistry(deps: RegistryDeps): AppRegistry {
-  const { records, clients, catalog, authorizations, restrictedScopes, staticClientIds, feed } = deps;
+  const { records, clients, catalog, authorizations, restrictedScopes, staticClientIds, feed, hashSecret } =
+    deps;
   // A token issued just before the deletion, checked by a server whose clock runs behind.
   const tombstoneSeconds = deps.accessTokenTtlSeconds + 60;
   const announce = (clientId: string) => feed.publish({ kind: 'client', id: clientId });
@@ -253,7 +250,7 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
         approvedRestrictedScopes: [],
         testMode,
         enabled: true,
-        secrets: clientSecret ? [{ hash: await hashClientSecret(clientSecret) }] : [],
+        secrets: clientSecret ? [{ hash: hashSecret(clientSecret) }] : [],
         createdAt: now,
         updatedAt: now,
       };
@@ -309,7 +306,7 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
       const clientSecret = generateClientSecret(app.testMode);
       const current = app.secrets.find((s) => s.exp === undefined);
       app.secrets = [
-        { hash: await hashClientSecret(clientSecret) },
+        { hash: hashSecret(clientSecret) },
         // At most one previous secret keeps working, and only for the overlap asked for.
         ...(current && overlapSeconds > 0
           ? [{ hash: current.hash, exp: Math.floor(Date.now() / 1000) + overlapSeconds }]

@@ -3,10 +3,12 @@
  *
  * - token, revocation, introspection: per IP, and per client for clients that authenticate with
  *   HTTP Basic (read from the header, so the body stays oidc-provider's to parse). A request
- *   whose client then fails to authenticate (401) gets its point back, so nobody can spend a
- *   client's budget without its secret. Public clients are limited per IP only: anyone may
- *   present a public client's id, so a per-client budget would let one user use it up for all.
- *   (Checked by the machine endpoints' pipeline, machine-endpoints.ts.)
+ *   whose client then fails to authenticate gets its per-client point back, so nobody can spend
+ *   a client's budget without its secret; the failure itself counts, without refund, against
+ *   the client's limit for that source (client-auth-failures.ts), and a pair over it is refused
+ *   here before any other work. Public clients are limited per IP only: anyone may present a
+ *   public client's id, so a per-client budget would let one user use it up for all. (Checked
+ *   by the machine endpoints' pipeline, machine-endpoints.ts.)
  * - authorize: per IP, per minute and per hour (each authorization may start a sign-in
  *   interaction the store keeps for an hour: the hourly limit bounds how many one IP can create).
  *   Login form posts: per IP (the per-account lockout is in the login route).
@@ -20,6 +22,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
 import { claimedClientId, clientIp, ipLimitKey } from './request-identity.js';
+import type { ClientAuthFailures } from './client-auth-failures.js';
 import type { SecurityEvents } from './events.js';
 import type { LimitName, RateLimiters } from './rate-limits.js';
 import type { CounterStore } from '../../adapters/contract.js';
@@ -74,7 +77,11 @@ export type ClientEndpointLimits = (
   endpoint: ClientEndpoint,
 ) => Promise<void>;
 
-export function clientEndpointLimits(limiters: RateLimiters, events: SecurityEvents): ClientEndpointLimits {
+export function clientEndpointLimits(
+  limiters: RateLimiters,
+  events: SecurityEvents,
+  failures: ClientAuthFailures,
+): ClientEndpointLimits {
   // One async function for both checks: every token request runs it (profiled: each nested
   // async layer added a promise and its async-hooks bookkeeping).
   return async function limitClientEndpoint(req, res, endpoint) {
@@ -83,10 +90,12 @@ export function clientEndpointLimits(limiters: RateLimiters, events: SecurityEve
     if (ipWait !== undefined) throw limited(events, req, perIp, ipWait, false);
     const clientId = claimedClientId(req);
     if (clientId === undefined) return;
+    const refusedFor = failures.refusedFor(clientId, req);
+    if (refusedFor !== undefined) throw new RateLimitedError(refusedFor, false);
     const clientWait = await limiters.consume(perClient, clientId);
     if (clientWait !== undefined) throw limited(events, req, perClient, clientWait, false, clientId);
     res.once('finish', () => {
-      if (res.statusCode === 401) void limiters.refund(perClient, clientId);
+      if (res.statusCode === 401 || failures.refused(req)) void limiters.refund(perClient, clientId);
     });
   };
 }

@@ -39,6 +39,8 @@ export interface RateLimitSettings {
   introspection: { perClient: RateLimit; perIp: RateLimit };
   /** Dynamic client registration (`registration` option), per IP. */
   registration: { perIp: RateLimit };
+  /** Wrong client secrets (token, revocation, introspection), per client and source IP. */
+  clientAuthentication: { failuresPerClientAndIp: RateLimit };
 }
 
 /** Where counters live: this process, or the host's Redis. */
@@ -84,6 +86,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
     perIp: { points: 600, durationSeconds: 60 },
   },
   registration: { perIp: { points: 20, durationSeconds: 60 * 60 } },
+  clientAuthentication: { failuresPerClientAndIp: { points: 20, durationSeconds: 10 * 60 } },
 };
 
 /** Names of the counted limits, as they appear in `rate_limit.exceeded` events. */
@@ -97,7 +100,8 @@ export type LimitName =
   | 'revocation.perIp'
   | 'introspection.perClient'
   | 'introspection.perIp'
-  | 'registration.perIp';
+  | 'registration.perIp'
+  | 'clientAuthentication.failuresPerClientAndIp';
 
 export interface RateLimiters {
   /** Counts one request. Resolves to the seconds to wait when the limit is exceeded. */

@@ -67,7 +67,7 @@ describe('registration', () => {
     expect(client).toBeDefined();
     expect(JSON.stringify(record)).not.toContain(app.clientSecret);
     expect(JSON.stringify(client)).not.toContain(app.clientSecret);
-    expect(JSON.stringify(client)).toContain('scrypt$');
+    expect(JSON.stringify(client)).toContain('hmac-sha256$');
   });
 
   test('the app is listed among my apps', async () => {
