@@ -2,13 +2,19 @@
 import express, { type Router } from 'express';
 import { requireScope } from '../lib/index.js';
 
-interface Task {
+export interface Task {
   id: string;
   title: string;
   done: boolean;
 }
 
-export function apiRouter(): Router {
+/** The product's tasks, per user (in memory: an example). The REST API and the MCP server share them. */
+export interface Tasks {
+  of(userId: string): Task[];
+  create(userId: string, title: string): Task;
+}
+
+export function createTasks(): Tasks {
   const tasksByUser = new Map<string, Task[]>([
     [
       'user_123',
@@ -19,11 +25,23 @@ export function apiRouter(): Router {
     ],
   ]);
   let nextId = 3;
-  const tasksOf = (sub: string) => {
-    let list = tasksByUser.get(sub);
-    if (!list) tasksByUser.set(sub, (list = []));
+  const of = (userId: string) => {
+    let list = tasksByUser.get(userId);
+    if (!list) tasksByUser.set(userId, (list = []));
     return list;
   };
+  return {
+    of,
+    create(userId, title) {
+      const task: Task = { id: `task_${nextId++}`, title, done: false };
+      of(userId).push(task);
+      return task;
+    },
+  };
+}
+
+export function apiRouter(tasks: Tasks): Router {
+  const tasksOf = (sub: string) => tasks.of(sub);
 
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));
@@ -39,9 +57,7 @@ export function apiRouter(): Router {
         .json({ error: 'invalid_request', error_description: 'title must be 1-200 characters.' });
       return;
     }
-    const task: Task = { id: `task_${nextId++}`, title: title.trim(), done: false };
-    tasksOf(req.auth!.sub).push(task);
-    res.status(201).json(task);
+    res.status(201).json(tasks.create(req.auth!.sub, title.trim()));
   });
   api.delete('/v1/tasks/:id', requireScope('tasks:delete'), (req, res) => {
     const list = tasksOf(req.auth!.sub);

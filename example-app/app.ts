@@ -15,7 +15,8 @@ import {
   type OAuthStore,
   type ScopeDefinition,
 } from '../lib/index.js';
-import { apiRouter } from './api.js';
+import { apiRouter, createTasks } from './api.js';
+import { mcpRouter } from './mcp.js';
 import { demoClientRouter } from './demo-client.js';
 import { authenticate, findUser, isAdmin } from './users.js';
 
@@ -138,7 +139,10 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
   });
   // ───────────────────────────────────────────────────────────────────────────
 
-  app.use(apiRouter());
+  const tasks = createTasks();
+  app.use(apiRouter(tasks));
+  // The MCP server for AI agents, at <issuer>/mcp (the MCP resource declared above).
+  app.use(mcpRouter(issuer, tasks));
 
   // The product's own sign-in page (its users sign in here, not only through OAuth).
   const form = express.urlencoded({ extended: false, limit: '4kb' });

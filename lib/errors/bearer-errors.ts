@@ -15,8 +15,8 @@ export class BearerError extends Error {
   /** Absent when the request carried no credentials at all (RFC 6750 §3.1). */
   readonly code: BearerErrorCode | undefined;
   readonly description: string | undefined;
-  /** Scopes the resource requires (insufficient_scope). */
-  readonly scope: string | undefined;
+  /** Scopes the resource requires (insufficient_scope), or to ask for first (no token). */
+  scope: string | undefined;
   realm: string | undefined;
   /** RFC 9728 §5.1: where the protected resource's metadata is; requireScope sets it. */
   resourceMetadata: string | undefined;

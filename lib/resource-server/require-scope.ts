@@ -67,11 +67,21 @@ function resourceOf(context: ResourceServerContext, url: string | undefined): Pr
   return resource;
 }
 
-/** RFC 6750 errors name the realm the host configured and (RFC 9728) the resource's metadata. */
-function challenge(error: unknown, context: ResourceServerContext, resource: ProtectedResource): unknown {
+/**
+ * RFC 6750 errors name the realm the host configured and (RFC 9728) the resource's metadata. A
+ * request without a token also learns which scope to ask for (`scope`, no error code): what
+ * MCP clients request first.
+ */
+function challenge(
+  error: unknown,
+  context: ResourceServerContext,
+  resource: ProtectedResource,
+  askFor?: string,
+): unknown {
   if (error instanceof BearerError) {
     error.realm = context.realm;
     error.resourceMetadata = resource.metadataUrl;
+    if (error.code === undefined && askFor) error.scope = askFor;
   }
   return error;
 }
@@ -106,7 +116,12 @@ function admit(
 
 // The synchronous path below creates no closures and no promise: it runs on every protected
 // request (profiled: per-request closures and promises were most of what requireScope cost).
-function middleware(resourceUrl: string | undefined, required: string[], accept: Accept): RequestHandler {
+function middleware(
+  resourceUrl: string | undefined,
+  required: string[],
+  accept: Accept,
+  askFor: string,
+): RequestHandler {
   return function requireScopeMiddleware(req: Request, _res: Response, next: NextFunction) {
     const context = contextOf(req);
     const resource = resourceOf(context, resourceUrl);
@@ -116,7 +131,7 @@ function middleware(resourceUrl: string | undefined, required: string[], accept:
       token = getBearerToken(req, context.tokenLocations);
       known = context.verify.fromMemory?.(token);
     } catch (error) {
-      next(challenge(error, context, resource));
+      next(challenge(error, context, resource, askFor));
       return;
     }
     // A token verified before whose grant memory knows: the same checks, answered at once.
@@ -141,10 +156,21 @@ export interface ScopeGuard {
 
 function scopeGuard(resourceUrl: string | undefined): ScopeGuard {
   const guard = (...scopes: string[]) =>
-    middleware(resourceUrl, scopes, (held, w) => scopes.every((s) => holdsScope(held, s, w)));
+    middleware(
+      resourceUrl,
+      scopes,
+      (held, w) => scopes.every((s) => holdsScope(held, s, w)),
+      scopes.join(' '),
+    );
+  // Without a token, a client is told to ask for the first of the alternatives.
   guard.any = (...scopes: string[]) => {
     if (scopes.length === 0) throw new Error('oauth-kit: requireScope.any() needs at least one scope.');
-    return middleware(resourceUrl, scopes, (held, w) => scopes.some((s) => holdsScope(held, s, w)));
+    return middleware(
+      resourceUrl,
+      scopes,
+      (held, w) => scopes.some((s) => holdsScope(held, s, w)),
+      scopes[0]!,
+    );
   };
   return guard;
 }
@@ -154,13 +180,14 @@ const defaultResourceGuard = scopeGuard(undefined);
 /**
  * Protects a route of the app's default resource (the first of `resources`): the bearer token
  * must be valid, issued for that resource, and hold every named scope. With none, any valid
- * access token for the resource passes.
+ * access token for the resource passes. A request without a token gets 401 with
+ * `WWW-Authenticate: Bearer scope="<the named scopes>", resource_metadata="…"`.
  */
 export function requireScope(...scopes: string[]): RequestHandler {
   return defaultResourceGuard(...scopes);
 }
 
-/** At least one of the named scopes is required. */
+/** At least one of the named scopes is required (without a token, the first is the one to ask for). */
 requireScope.any = defaultResourceGuard.any;
 
 /**

@@ -426,7 +426,7 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
       const response = await fetch(`${server.issuer}/v1/tasks`);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe(
-        `Bearer resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`,
+        `Bearer scope="tasks:read", resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`,
       );
     });
 

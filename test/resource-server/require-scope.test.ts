@@ -206,14 +206,14 @@ describe('invalid tokens are 401 invalid_token', () => {
 });
 
 describe('where the token may come from', () => {
-  test('no credentials: 401 with a bare challenge (and the realm when configured)', async () => {
+  test('no credentials: 401 with no error code, naming the scope to ask for and the metadata (and the realm when configured)', async () => {
     const res = await request(app).get('/tasks');
     expect(res.status).toBe(401);
     const metadata = 'resource_metadata="https://issuer.test/.well-known/oauth-protected-resource/api"';
-    expect(res.headers['www-authenticate']).toBe(`Bearer ${metadata}`);
+    expect(res.headers['www-authenticate']).toBe(`Bearer scope="tasks:read", ${metadata}`);
     const realm = await api({ realm: 'taskflow' });
     expect((await request(realm).get('/tasks')).headers['www-authenticate']).toBe(
-      `Bearer realm="taskflow", ${metadata}`,
+      `Bearer realm="taskflow", scope="tasks:read", ${metadata}`,
     );
   });
 

@@ -123,11 +123,11 @@ describe('a token carries exactly one resource', () => {
 });
 
 describe('challenges (RFC 6750 §3, RFC 9728 §5.1)', () => {
-  test('with no token at all: 401 naming the metadata and no error code', async () => {
+  test('with no token at all: 401 naming the metadata and the scope to ask for, with no error code', async () => {
     const response = await fetch(`${server.issuer}/v1/tasks`);
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe(
-      `Bearer resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`,
+      `Bearer scope="tasks:read", resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`,
     );
   });
 

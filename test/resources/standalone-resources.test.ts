@@ -74,7 +74,7 @@ test('each resource publishes its metadata; with no token the challenge has no e
   const none = await request(app).post('/mcp');
   expect(none.status).toBe(401);
   expect(none.headers['www-authenticate']).toBe(
-    'Bearer resource_metadata="https://issuer.test/.well-known/oauth-protected-resource/mcp"',
+    'Bearer scope="tasks:read", resource_metadata="https://issuer.test/.well-known/oauth-protected-resource/mcp"',
   );
 });
 
