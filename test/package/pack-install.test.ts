@@ -1,0 +1,77 @@
+/**
+ * The package as users get it: `npm pack`, then the tarball installed into throw-away host
+ * projects (ESM with Express 5 and with Express 4, CommonJS) that mount the kit and run a real
+ * token request and a protected call. Hosts install from the npm registry (`--prefer-offline`
+ * reuses the npm cache).
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = process.cwd();
+const HOSTS = join(ROOT, 'test/package/hosts');
+const NPM = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+const env = { ...process.env, NODE_OPTIONS: '' };
+
+let work: string;
+let tarball: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'oauth-kit-pack-'));
+  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', work], {
+    cwd: ROOT,
+    env,
+    timeout: 240_000,
+  });
+  tarball = join(work, stdout.trim().split('\n').pop()!);
+}, 250_000);
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function host(name: string, type: 'module' | 'commonjs', packages: string[]): Promise<string> {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
+  await run('npm', ['install', ...NPM, tarball, ...packages], { cwd: dir, env, timeout: 240_000 });
+  return dir;
+}
+
+async function serve(dir: string, file: string) {
+  copyFileSync(join(HOSTS, file), join(dir, file));
+  const { stdout } = await run(process.execPath, [file], { cwd: dir, env, timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { token: number; api: number; express: string };
+}
+
+test('an ESM host on Express 5 gets a token and calls a protected route', async () => {
+  const dir = await host('esm-express5', 'module', ['express@5', 'express-session']);
+  expect(await serve(dir, 'host-app.mjs')).toEqual({
+    token: 200,
+    api: 200,
+    express: expect.stringMatching(/^5\./),
+  });
+}, 300_000);
+
+test('an ESM host on Express 4.21 uses its own Express and gets a token', async () => {
+  const dir = await host('esm-express4', 'module', ['express@4.21', 'express-session']);
+  expect(await serve(dir, 'host-app.mjs')).toEqual({
+    token: 200,
+    api: 200,
+    express: expect.stringMatching(/^4\./),
+  });
+  // No second Express beside the host's: the kit resolves the host's copy.
+  const { stdout } = await run('npm', ['ls', 'express', '--all', '--parseable'], { cwd: dir, env });
+  expect(stdout.trim().split('\n')).toEqual([join(dir, 'node_modules/express')]);
+}, 300_000);
+
+test('a CommonJS host requires the package and gets a token', async () => {
+  const dir = await host('cjs', 'commonjs', ['express@5', 'express-session']);
+  expect(await serve(dir, 'host-app.cjs')).toEqual({
+    token: 200,
+    api: 200,
+    express: expect.stringMatching(/^5\./),
+  });
+}, 300_000);
