@@ -32,8 +32,14 @@ export const SCOPES: ScopeDefinition[] = [
   { name: 'files:read', description: 'Read your files' },
   { name: 'files:write', description: 'Upload and update your files' },
   { name: 'files:delete', description: 'Delete your files' },
-  { name: 'admin:*', description: 'Full administrative access to your organization', restricted: true },
 ];
+// "Full access": a token granted admin:* carries every other scope too.
+SCOPES.push({
+  name: 'admin:*',
+  description: 'Full administrative access to your organization',
+  restricted: true,
+  implies: SCOPES.map((s) => s.name),
+});
 
 /** Test credentials (labelled as such): registered at start for local development and tests. */
 export const TEST_CLIENT = { clientId: 'test_abc123', clientSecret: 'test_secret_def456' } as const;
@@ -103,6 +109,9 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     scopes: SCOPES,
     // Two resources: the REST API (the default) and the MCP server for AI agents.
     resources: [{ url: `${issuer}/api` }, { url: `${issuer}/mcp`, scopes: ['tasks:read', 'tasks:write'] }],
+    // An authorization request without `scope` (the documents' PKCE example) gets these.
+    defaultScopes: ['tasks:read'],
+    serviceDocumentation: new URL('/docs', issuer).href,
     production,
     trustProxy: options.trustProxy ?? false,
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
@@ -143,6 +152,10 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
   app.use(apiRouter(tasks));
   // The MCP server for AI agents, at <issuer>/mcp (the MCP resource declared above).
   app.use(mcpRouter(issuer, tasks));
+  // The developer documentation the discovery metadata points to (`service_documentation`).
+  app.get('/docs', (_req, res) => {
+    res.render('docs', { issuer, scopes: SCOPES });
+  });
 
   // The product's own sign-in page (its users sign in here, not only through OAuth).
   const form = express.urlencoded({ extended: false, limit: '4kb' });
@@ -215,7 +228,7 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       issuer,
       ...TEST_CLIENT,
       redirectUri: callback,
-      scope: 'tasks:read projects:read',
+      scope: 'openid profile tasks:read projects:read',
     }),
   );
 

@@ -2,7 +2,9 @@
  * A demo third-party client living inside the example app, mirroring the documents' Node
  * example: Connect → authorize (random state, PKCE S256) → callback (state verified) →
  * dashboard calling the API with the token, refreshing it when it expires.
- * It talks to the authorization server over HTTP with oauth4webapi, like any real client.
+ * It talks to the authorization server over HTTP with oauth4webapi, like any real client, and
+ * signs the user in with OpenID Connect (`openid profile`): the ID token says who they are,
+ * userinfo gives their name, and the dashboard greets them by it.
  */
 import express, { type Router } from 'express';
 import * as oauth from 'oauth4webapi';
@@ -19,6 +21,8 @@ declare module 'express-session' {
       accessToken?: string;
       refreshToken?: string;
       expiresAt?: number;
+      /** The user's name, from userinfo (OpenID Connect). */
+      name?: string;
     };
   }
 }
@@ -53,8 +57,19 @@ export function demoClientRouter(options: DemoClientOptions): Router {
       accessToken: result.access_token,
       refreshToken: result.refresh_token ?? session.demo?.refreshToken,
       expiresAt: Date.now() + (result.expires_in ?? 0) * 1000,
+      ...(session.demo?.name ? { name: session.demo.name } : {}),
     };
     return session.demo;
+  }
+
+  /** Who signed in: the ID token's subject, and their name from the userinfo endpoint. */
+  async function greeting(result: oauth.TokenEndpointResponse): Promise<string | undefined> {
+    const idToken = oauth.getValidatedIdTokenClaims(result);
+    if (!idToken) return undefined;
+    const as = await authorizationServer();
+    const response = await oauth.userInfoRequest(as, client, result.access_token, http);
+    const info = await oauth.processUserInfoResponse(as, client, idToken.sub, response);
+    return typeof info.name === 'string' ? info.name : undefined;
   }
 
   const router = express.Router();
@@ -119,7 +134,11 @@ export function demoClientRouter(options: DemoClientOptions): Router {
       pending.codeVerifier,
       http,
     );
-    save(req.session, await oauth.processAuthorizationCodeResponse(as, client, response));
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      requireIdToken: options.scope.split(' ').includes('openid'),
+    });
+    const name = await greeting(result);
+    save(req.session, result).name = name;
     res.redirect('/dashboard');
   });
 
@@ -153,7 +172,7 @@ export function demoClientRouter(options: DemoClientOptions): Router {
       }
       if (!api.ok) throw new Error(`API answered ${api.status}`);
       const { data } = (await api.json()) as { data: Array<{ id: string; title: string; done: boolean }> };
-      res.render('dashboard', { tasks: data });
+      res.render('dashboard', { tasks: data, name: tokens.name });
     } catch {
       req.session.demo = undefined;
       res.status(401).render('demo-error', { message: 'Access was revoked or expired. Connect again.' });

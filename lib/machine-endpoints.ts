@@ -26,6 +26,7 @@ export const MACHINE_PATHS: ReadonlySet<string> = new Set<string>([
   ROUTES.token,
   ROUTES.revocation,
   ROUTES.introspection,
+  ROUTES.pushed_authorization_request,
   ROUTES.userinfo,
   ROUTES.jwks,
   ROUTES.registration,
@@ -48,6 +49,8 @@ export function machineEndpoints(deps: {
   registrationLimits: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   httpsRequired: boolean;
   logger: SecurityLogger;
+  /** The kit's userinfo endpoint (userinfo.ts). */
+  userinfo: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }): MachineEndpoint {
   const { limits, httpsRequired, logger } = deps;
   const { provider } = deps;
@@ -70,6 +73,10 @@ export function machineEndpoints(deps: {
       );
       return;
     }
+    if (path === ROUTES.userinfo) {
+      deps.userinfo(req, res).catch((error: unknown) => refuse(res, path, error));
+      return;
+    }
     const endpoint = req.method === 'POST' ? CLIENT_ENDPOINTS.get(path) : undefined;
     if (!endpoint) {
       void callback(req, res);
@@ -80,7 +87,11 @@ export function machineEndpoints(deps: {
         // The kit reads the body itself where oidc-provider's own parser would not do: JSON,
         // a query beside the body, and token requests (a PKCE code exchange may omit
         // `redirect_uri`). See requests/client-request-body.ts.
-        if (path !== ROUTES.token && !isJson(req) && !req.url?.includes('?')) return callback(req, res);
+        const ownBody =
+          path === ROUTES.token ||
+          ((path === ROUTES.revocation || path === ROUTES.introspection) &&
+            (isJson(req) || req.url?.includes('?')));
+        if (!ownBody) return callback(req, res);
         return readClientRequestBody(req)
           .then((body) => (path === ROUTES.token ? completePkceCodeExchange(body, findCode) : body))
           .then((body) => callback(withFormBody(req, body.form), res));

@@ -47,6 +47,7 @@ import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
 import { createRateLimiters } from './security/rate-limits.js';
 import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
+import { userinfoEndpoint } from './userinfo.js';
 
 export interface OAuthKit {
   /** The underlying oidc-provider instance, for advanced hooks and events. */
@@ -110,7 +111,7 @@ function kitEntry(
 
 export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Promise<OAuthKit> {
   const options = await resolveOptions(userOptions);
-  const catalog = createScopeCatalog(options.scopes);
+  const catalog = createScopeCatalog(options.scopes, { defaultScopes: options.defaultScopes });
   const views = createViewRenderer(options.views, options.production);
   const csrf = createCsrf(options.secrets.cookieKeys);
   const { currentUserId } = options.accounts;
@@ -231,6 +232,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     ),
     httpsRequired: requiresHttps(options),
     logger,
+    userinfo: userinfoEndpoint({ verify: verifyAccessToken, accounts: options.accounts }),
   });
   if (options.directEndpoints) serveBeforeExpress(app, serveMachineEndpoint);
 

@@ -21,9 +21,11 @@ import { revocationReason, tokenRevokedEvent, watchProvider } from './security/p
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
 import { CLIENT_SECRETS, installClientSecretCheck, type ClientSecretHasher } from './registry/secrets.js';
 import type { ClientAuthFailures } from './security/client-auth-failures.js';
+import { DEFAULT_SCOPE, settleAuthorizationScope } from './scopes/authorization-scope.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { clientAdapter } from './clients/client-adapter.js';
 import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
+import { OIDC_SCOPE_CLAIMS, OIDC_SCOPES } from './oidc/claims.js';
 import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
@@ -38,7 +40,13 @@ export const ROUTES = {
   userinfo: '/oauth/userinfo',
   end_session: '/oauth/logout',
   registration: '/oauth/register',
+  pushed_authorization_request: '/oauth/par',
 } as const;
+
+/** Client authentication the token, revocation and introspection endpoints accept. */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+/** RFC 9700 §2.1: authorization responses only in the query (no fragment, form_post, web_message). */
+const RESPONSE_MODES = ['query'];
 export const INTERACTION_PATH = '/oauth/interaction';
 
 /** Renders the HTML error page oidc-provider shows when it cannot redirect back to the client. */
@@ -64,6 +72,8 @@ export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): C
     (isPublic
       ? ['authorization_code', 'refresh_token']
       : ['authorization_code', 'refresh_token', 'client_credentials']);
+  // The scopes it may be granted, with what they imply (a token carries both).
+  const allowed = catalog.expand(catalog.allowedFor(client).join(' ')).split(' ').filter(Boolean);
   return {
     client_id: client.clientId,
     ...(isPublic ? {} : { client_secret: client.clientSecret }),
@@ -71,11 +81,17 @@ export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): C
     redirect_uris: client.redirectUris,
     grant_types: grantTypes,
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
-    // RFC 9700 §2.1: responses only in the query; no fragment, form_post or web_message modes.
-    response_modes: ['query'],
+    response_modes: RESPONSE_MODES,
     token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
-    scope: ['openid', ...catalog.allowedFor(client)].join(' '),
+    scope: [
+      ...OIDC_SCOPES,
+      ...(grantTypes.includes('refresh_token') ? ['offline_access'] : []),
+      ...allowed,
+    ].join(' '),
+    // What an authorization request without `scope` gets (see `defaultScopes`).
+    [DEFAULT_SCOPE]: catalog.defaultsFor(client).join(' '),
     'urn:oauth-kit:test_mode': client.testMode ?? false,
+    ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
   };
 }
 
@@ -127,7 +143,12 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   const configuration: Configuration = {
     adapter: clientAdapter(hashedTokenIds(options.store.Adapter), options.registration),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
-    extraClientMetadata: { properties: ['urn:oauth-kit:test_mode', CLIENT_SECRETS, SELF_REGISTERED] },
+    extraClientMetadata: {
+      properties: ['urn:oauth-kit:test_mode', DEFAULT_SCOPE, CLIENT_SECRETS, SELF_REGISTERED],
+    },
+    // oidc-provider runs these on every authorization and pushed authorization request, after
+    // its own checks: default scopes, offline_access (scopes/authorization-scope.ts).
+    extraParams: { scope: settleAuthorizationScope },
     jwks: {
       keys: providerKeys(options.secrets, options.signingAlgorithm) as NonNullable<
         Configuration['jwks']
@@ -138,7 +159,11 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       long: { httpOnly: true, sameSite: 'lax', secure: requiresHttps(options) },
       short: { httpOnly: true, sameSite: 'lax', secure: requiresHttps(options) },
     },
-    scopes: ['openid', 'offline_access', ...catalog.names],
+    scopes: [...OIDC_SCOPES, 'offline_access', ...catalog.names],
+    // What each OpenID Connect scope releases in ID tokens (and at the kit's userinfo).
+    claims: Object.fromEntries(
+      Object.entries(OIDC_SCOPE_CLAIMS).map(([scope, names]) => [scope, [...names]]),
+    ),
     async findAccount(_ctx, id) {
       const account = await options.accounts.find(id);
       if (!account) return undefined;
@@ -152,7 +177,16 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     responseTypes: ['code'],
     // Exact redirect_uri match: the parameter is required even for a single registered URI.
     allowOmittingSingleRegisteredRedirectUri: false,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    // Added to the discovery document (oidc-provider fills in only keys it does not set itself).
+    discovery: {
+      // RFC 8414 §2: absent, these would mean HTTP Basic only.
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      // Served by the kit (userinfo.ts): oidc-provider's own refuses the kit's JWT access tokens.
+      userinfo_endpoint: new URL(ROUTES.userinfo, options.issuer).href,
+      ...(options.serviceDocumentation ? { service_documentation: options.serviceDocumentation } : {}),
+    },
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: tokenLifetimes(options),
     ...refreshTokenPolicy,
@@ -165,7 +199,10 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       introspection: { enabled: true },
       revocation: { enabled: true },
       registration: registrationFeature(options.registration, catalog),
-      userinfo: { enabled: true },
+      userinfo: { enabled: false },
+      // RFC 9126 at ROUTES.pushed_authorization_request; a client may be required to use it
+      // (StaticClient.requirePushedAuthorizationRequests).
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       // Off until requireScope and token info verify DPoP proofs: a key-bound token must never
       // be accepted without its proof (the resource servers refuse it as Bearer either way).
       dPoP: { enabled: false },
@@ -200,6 +237,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
           // `gid` lets resource servers refuse tokens of a revoked grant (JWTs are not stored).
           if ('grantId' in token && token.grantId) jwt.payload.gid = token.grantId;
           if (token.client?.['urn:oauth-kit:test_mode']) jwt.payload.test_mode = true;
+          // A granted scope that implies others carries them (ScopeDefinition.implies).
+          if (typeof jwt.payload.scope === 'string') jwt.payload.scope = catalog.expand(jwt.payload.scope);
         },
       },
     },
@@ -216,7 +255,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      response_modes: ['query'],
+      response_modes: RESPONSE_MODES,
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: options.signingAlgorithm,
     },
@@ -266,6 +305,13 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     ) {
       ctx.body = { ...ctx.body, error: 'unauthorized_client' };
     }
+    // oidc-provider lists every response mode it implements; the kit allows only the query.
+    if (ctx.oidc?.route === 'discovery' && ctx.body) {
+      ctx.body = { ...ctx.body, response_modes_supported: RESPONSE_MODES };
+    }
+    // RFC 7009 leaves the body to the server; an empty text/plain one breaks clients that parse
+    // every answer as JSON (simple-oauth2).
+    if (ctx.oidc?.route === 'revocation' && ctx.status === 200 && ctx.body === '') ctx.body = {};
     // The cause of an invalid_grant, where it is safe to say (tokens/invalid-grant-causes.ts).
     if (ctx.body?.error === 'invalid_grant' && ctx.oidc?.route === 'token') {
       const description = invalidGrantDescription(ctx.state.invalidGrantDetail, ctx.oidc.params?.grant_type);

@@ -17,6 +17,12 @@ export interface ScopeDefinition {
   description: string;
   /** Granted only to clients an administrator approved for it (otherwise `invalid_scope`). */
   restricted?: boolean;
+  /**
+   * Catalog scopes this one includes: a token granted it carries them too (in its `scope`
+   * claim), so every resource server honours them. E.g. `admin:*` implying every other scope
+   * is "full access". The consent screen lists them beside it. Default: none.
+   */
+  implies?: string[];
 }
 
 /**
@@ -72,8 +78,15 @@ export interface StaticClient {
   scopes?: string[];
   /** Restricted scopes an administrator approved for this client. */
   approvedRestrictedScopes?: string[];
+  /** Scopes an authorization request without `scope` gets. Default: the kit's `defaultScopes`. */
+  defaultScopes?: string[];
   /** Test-mode credentials (labelled as such; kept apart from production ones). */
   testMode?: boolean;
+  /**
+   * Authorization requests of this client must be pushed first (RFC 9126 PAR, `POST /oauth/par`);
+   * `/oauth/authorize` then accepts only a `request_uri`. Default false.
+   */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 /**
@@ -207,6 +220,15 @@ export interface OAuthKitOptions {
   resources?: ResourceDefinition[];
   /** The scope catalog. Required, at least one scope. */
   scopes: ScopeDefinition[];
+  /**
+   * What an authorization request that names no `scope` gets, for clients without their own
+   * `defaultScopes` (limited to what the client is allowed). Empty: such a request is answered
+   * `invalid_scope` ("scope is required"). Default: none.
+   */
+  defaultScopes?: string[];
+  /** URL of the host's developer documentation, published as `service_documentation` in the
+   *  discovery metadata (RFC 8414). Default: not published. */
+  serviceDocumentation?: string;
   /** How users are authenticated and found. Required. */
   accounts: AccountHooks;
   /** Clients registered in code. Default: none. */
@@ -282,6 +304,8 @@ export const DEFAULT_DEV_SECRETS_FILE = '.oauth-kit/dev-secrets.json';
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
   issuer: string;
+  serviceDocumentation: string | undefined;
+  defaultScopes: string[];
   /** The default resource's URL. */
   audience: string;
   /** Every resource, the default first, each with its scopes resolved. */

@@ -17,6 +17,7 @@ import {
   type StaticClient,
 } from './options.js';
 import { loadOrCreateDevSecrets, type DevSecretsLog } from './secrets.js';
+import { OIDC_SCOPES } from '../oidc/claims.js';
 import { createDefaultLogger, silentLogger, type SecurityLogger } from '../security/logger.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { resolvePagesOptions } from './validate-pages.js';
@@ -25,6 +26,8 @@ import { resolveRegistration } from './validate-registration.js';
 
 const KNOWN_OPTIONS = [
   'issuer',
+  'serviceDocumentation',
+  'defaultScopes',
   'audience',
   'resources',
   'scopes',
@@ -85,7 +88,7 @@ function validateScopes(options: OAuthKitOptions): void {
         'must be a non-empty string without spaces, quotes or backslashes (RFC 6749 §3.3).',
       );
     }
-    if (['openid', 'offline_access'].includes(scope.name)) {
+    if ([...OIDC_SCOPES, 'offline_access'].includes(scope.name)) {
       throw new ConfigurationError(`scopes[${i}].name`, `"${scope.name}" is reserved by the kit.`);
     }
     if (seen.has(scope.name)) {
@@ -96,6 +99,30 @@ function validateScopes(options: OAuthKitOptions): void {
       throw new ConfigurationError(
         `scopes[${i}].description`,
         'is required: it is what users read on the consent screen.',
+      );
+    }
+  });
+  scopes.forEach((scope, i) => {
+    if (scope.implies === undefined) return;
+    if (!Array.isArray(scope.implies)) {
+      throw new ConfigurationError(`scopes[${i}].implies`, 'must be an array of catalog scope names.');
+    }
+    scope.implies.forEach((name, j) => {
+      if (!seen.has(name) || name === scope.name) {
+        throw new ConfigurationError(
+          `scopes[${i}].implies[${j}]`,
+          `"${String(name)}" is not another scope of the catalog.`,
+        );
+      }
+    });
+  });
+  options.defaultScopes?.forEach((name, i) => {
+    const def = scopes.find((s) => s.name === name);
+    if (!def || def.restricted) {
+      throw new ConfigurationError(
+        `defaultScopes[${i}]`,
+        `"${String(name)}" is not an unrestricted scope of the catalog.`,
+        'Default scopes are granted without asking for them: restricted ones never are.',
       );
     }
   });
@@ -127,6 +154,12 @@ function validateClients(clients: StaticClient[], catalog: Set<string>): void {
     if (!Array.isArray(client.redirectUris)) {
       throw new ConfigurationError(`${at}.redirectUris`, 'must be an array of URLs.');
     }
+    if (
+      client.requirePushedAuthorizationRequests !== undefined &&
+      typeof client.requirePushedAuthorizationRequests !== 'boolean'
+    ) {
+      throw new ConfigurationError(`${at}.requirePushedAuthorizationRequests`, 'must be a boolean.');
+    }
     client.redirectUris.forEach((uri, j) => {
       const url = assertUrl(`${at}.redirectUris[${j}]`, uri);
       if (url.hash) {
@@ -136,6 +169,7 @@ function validateClients(clients: StaticClient[], catalog: Set<string>): void {
     for (const [key, list] of [
       ['scopes', client.scopes],
       ['approvedRestrictedScopes', client.approvedRestrictedScopes],
+      ['defaultScopes', client.defaultScopes],
     ] as const) {
       list?.forEach((name, j) => {
         if (!catalog.has(name)) {
@@ -298,6 +332,8 @@ export async function resolveOptions(
     throw new ConfigurationError('issuer', 'must not have a query or fragment.');
   }
   const issuer = options.issuer.replace(/\/$/, '');
+  if (options.serviceDocumentation !== undefined)
+    assertUrl('serviceDocumentation', options.serviceDocumentation);
   // Default from the environment: a host that forgets this flag in production still gets the
   // safe behaviour. This is the only environment read in lib/.
   const production = options.production ?? process.env.NODE_ENV === 'production';
@@ -398,6 +434,8 @@ export async function resolveOptions(
 
   return {
     issuer,
+    serviceDocumentation: options.serviceDocumentation,
+    defaultScopes: options.defaultScopes ?? [],
     audience: resources[0]!.url,
     resources,
     scopes: options.scopes,

@@ -9,7 +9,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { join } from 'node:path';
 import type { ResolvedOptions } from '../config/options.js';
 import { INTERACTION_PATH } from '../provider.js';
-import type { ScopeCatalog } from '../scopes/catalog.js';
+import { BUILT_IN_SCOPES, type ScopeCatalog } from '../scopes/catalog.js';
 import { clientIp } from '../security/request-identity.js';
 import type { SecurityEvents } from '../security/events.js';
 import type { RateLimiters } from '../security/rate-limits.js';
@@ -123,7 +123,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     };
     const requested = [
       ...Object.values(missing.missingResourceScopes ?? {}).flat(),
-      ...(missing.missingOIDCScope ?? []).filter((s) => catalog.names.has(s)),
+      ...(missing.missingOIDCScope ?? []).filter((s) => catalog.names.has(s) || BUILT_IN_SCOPES.has(s)),
     ];
     const account = session?.accountId ? await options.accounts.find(session.accountId) : undefined;
     const html = await views.render('consent', {

@@ -32,6 +32,9 @@ export type ClientEndpoint = 'token' | 'revocation' | 'introspection';
 /** The client-authenticated endpoints, by path: only POSTs to them are counted. */
 export const CLIENT_ENDPOINTS: ReadonlyMap<string, ClientEndpoint> = new Map<string, ClientEndpoint>([
   [ROUTES.token, 'token'],
+  // A pushed authorization request (RFC 9126) is a client-authenticated POST like a token
+  // request, and counts against the token endpoint's limits.
+  [ROUTES.pushed_authorization_request, 'token'],
   [ROUTES.revocation, 'revocation'],
   [ROUTES.introspection, 'introspection'],
 ]);

@@ -48,7 +48,20 @@ export async function authorize(issuer: string, options: AuthorizeOptions): Prom
         }),
     ...options.extra,
   });
-  let { response, url } = await agent.follow(`/oauth/authorize?${params}`);
+  const callback = await walkAuthorization(agent, `/oauth/authorize?${params}`, options.decision);
+  return { callback, state, codeVerifier, agent };
+}
+
+/**
+ * Follows an authorization URL (built by any client library) through login and consent as the
+ * demo user, and returns the URL the browser is sent back to.
+ */
+export async function walkAuthorization(
+  agent: BrowserAgent,
+  authorizationUrl: string,
+  decision: 'approve' | 'deny' = 'approve',
+): Promise<URL> {
+  let { response, url } = await agent.follow(authorizationUrl);
   for (let step = 0; step < 3 && !url.includes('/callback'); step += 1) {
     const html = await response.text();
     if (html.includes('name="password"')) {
@@ -57,12 +70,12 @@ export async function authorize(issuer: string, options: AuthorizeOptions): Prom
         password: 'demo-password',
       }));
     } else if (html.includes('name="decision"')) {
-      ({ response, url } = await agent.submit(url, html, { decision: options.decision ?? 'approve' }));
+      ({ response, url } = await agent.submit(url, html, { decision }));
     } else {
       throw new Error(`unexpected page ${url} (${response.status}): ${html.slice(0, 300)}`);
     }
   }
-  return { callback: new URL(url), state, codeVerifier, agent };
+  return new URL(url);
 }
 
 export interface Tokens {

@@ -29,6 +29,8 @@ test('connecting shows the user’s tasks fetched from the API with the token', 
   const html = await response.text();
   expect(response.status).toBe(200);
   expect(html).toContain('Write the quarterly report');
+  // Signed in with OpenID Connect: the name comes from the userinfo endpoint.
+  expect(html).toContain('Hello, Demo User!');
 });
 
 test('the dashboard refreshes the access token when it is about to expire', async () => {

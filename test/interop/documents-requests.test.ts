@@ -356,3 +356,66 @@ describe('invalid_grant says why', () => {
     );
   });
 });
+
+describe('authorization without scope, scope names, revocation body', () => {
+  test('the documents’ authorize without scope gets the client’s default scopes, never access_denied', async () => {
+    const result = await authorize(server.issuer, {
+      clientId: TEST_PUBLIC_CLIENT.clientId,
+      redirectUri,
+      scope: '',
+    });
+    expect(result.callback.searchParams.get('error')).toBeNull();
+    const tokens = await json('/oauth/token', {
+      grant_type: 'authorization_code',
+      code: codeOf(result),
+      client_id: TEST_PUBLIC_CLIENT.clientId,
+      code_verifier: result.codeVerifier,
+    });
+    expect(tokens.status).toBe(200);
+    expect(tokens.json.scope).toBe('tasks:read'); // the example's defaultScopes
+  });
+
+  test('invalid_scope names every unknown scope', async () => {
+    const params = new URLSearchParams({
+      client_id: TEST_CLIENT.clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'tasks:read nope:read read:everything',
+      state: 's',
+    });
+    const response = await fetch(`${server.issuer}/oauth/authorize?${params}`, { redirect: 'manual' });
+    const location = new URL(response.headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe('invalid_scope');
+    expect(location.searchParams.get('error_description')).toBe(
+      'requested scopes are not supported: nope:read, read:everything',
+    );
+    const cc = await post('/oauth/token', 'grant_type=client_credentials&scope=nope%3Aread+x+tasks%3Aread', {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basic,
+    });
+    expect(refused(cc, 'invalid_scope')).toBe('requested scopes are not supported: nope:read, x');
+  });
+
+  test('offline_access is accepted and echoed in the granted scope with the refresh token', async () => {
+    const result = await publicCode('tasks:read offline_access');
+    const tokens = await json('/oauth/token', {
+      grant_type: 'authorization_code',
+      code: codeOf(result),
+      client_id: TEST_PUBLIC_CLIENT.clientId,
+      code_verifier: result.codeVerifier,
+    });
+    expect(String(tokens.json.scope).split(' ').sort()).toEqual(['offline_access', 'tasks:read']);
+    expect(tokens.json.refresh_token).toEqual(expect.any(String));
+  });
+
+  test('the documents’ revoke answers 200 with a JSON body', async () => {
+    const response = await fetch(`${server.issuer}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+      body: 'token=not-a-token-at-all&token_type_hint=refresh_token',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({});
+  });
+});
