@@ -185,11 +185,14 @@ test('a user connects the demo client: sign in, consent, approve, and the dashbo
   await page.click('button[type="submit"]');
   await page.waitForSelector('button[name="decision"][value="approve"]');
   await see('h1', 'Authorize TaskFlow Demo (test)');
-  expect(await page.locator('.scope-group').count()).toBe(2);
+  // Signing in (openid profile) reads as its own group beside tasks and projects.
+  expect(await page.locator('.scope-group').count()).toBe(3);
+  await see('.scope-group', 'See your name and profile details');
   await screenshot(page, '12-consent');
   await page.click('button[name="decision"][value="approve"]');
   await page.waitForURL(/\/dashboard$/);
   await see('[data-testid="tasks"]', 'Write the quarterly report');
+  await see('[data-testid="greeting"]', 'Hello, Demo User!');
   await screenshot(page, '13-dashboard');
 
   await page.setViewportSize({ width: 390, height: 844 });
