@@ -1,5 +1,6 @@
 /** RFC 6749-shaped JSON errors on plain node:http responses, and what a failure answers with. */
 import type { ServerResponse } from 'node:http';
+import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { SecurityLogger } from '../security/logger.js';
 import { KitRequestError } from './request-error.js';
 
@@ -15,14 +16,25 @@ export interface ErrorAnswer {
   headers: Record<string, string>;
 }
 
+/** A store outage, on every kit route: 503 `temporarily_unavailable`, retry in a second. */
+export function storeOutageAnswer(error: StoreUnavailableError): ErrorAnswer {
+  return {
+    status: 503,
+    body: { error: error.error, error_description: error.error_description ?? 'Retry shortly.' },
+    headers: { 'Retry-After': '1' },
+  };
+}
+
 /**
- * A request the kit refused answers as itself; anything else is a bare 500 `server_error`,
- * logged by its name only (messages and stacks can quote the request).
+ * A request the kit refused answers as itself, a store outage as a 503 with Retry-After;
+ * anything else is a bare 500 `server_error`, logged by its name only (messages and stacks can
+ * quote the request).
  */
 export function errorAnswer(error: unknown, route: string, logger: SecurityLogger): ErrorAnswer {
   if (error instanceof KitRequestError) {
     return { status: error.status, body: error.toJSON(), headers: error.headers };
   }
+  if (error instanceof StoreUnavailableError) return storeOutageAnswer(error);
   logger.error({ event: 'server_error', route, errorName: (error as Error)?.name }, 'server_error');
   return {
     status: 500,

@@ -7,7 +7,9 @@ import helmet from 'helmet';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { join } from 'node:path';
+import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { ResolvedOptions } from '../config/options.js';
+import { storeOutageAnswer } from '../errors/json-error.js';
 import { INTERACTION_PATH } from '../provider.js';
 import { BUILT_IN_SCOPES, type ScopeCatalog } from '../scopes/catalog.js';
 import { clientIp } from '../security/request-identity.js';
@@ -243,6 +245,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
         'server_error',
       );
     }
+    // A store outage (503): the browser may retry in a second.
+    if (err instanceof StoreUnavailableError) res.set(storeOutageAnswer(err).headers);
     const html = await views.render('error', {
       error: exposed ? (known.error ?? 'invalid_request') : 'server_error',
       description: exposed

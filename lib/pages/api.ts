@@ -17,6 +17,8 @@
  * preflight, which the kit never grants) and cross-site fetches are refused outright.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { StoreUnavailableError } from '../../adapters/contract.js';
+import { storeOutageAnswer } from '../errors/json-error.js';
 import { RegistryError } from '../registry/errors.js';
 import type { AppInput, RegisteredApp } from '../registry/registry.js';
 import type { PageDeps } from './common.js';
@@ -179,6 +181,11 @@ export function developerApi(deps: PageDeps): Router {
     if (res.headersSent) return next(err);
     if (err instanceof RegistryError) {
       res.status(err.status).json(err.toJSON());
+      return;
+    }
+    if (err instanceof StoreUnavailableError) {
+      const outage = storeOutageAnswer(err);
+      res.status(outage.status).set(outage.headers).json(outage.body);
       return;
     }
     const known = err as { status?: number; expose?: boolean };

@@ -1,7 +1,9 @@
 /** What every people's page shares: the signed-in user, CSRF checks, rendering and errors. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
+import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { ResolvedPagesOptions } from '../config/options.js';
+import { storeOutageAnswer } from '../errors/json-error.js';
 import type { ViewName, ViewRenderer } from '../interactions/views.js';
 import type { Authorizations } from '../registry/authorizations.js';
 import { RegistryError } from '../registry/errors.js';
@@ -123,6 +125,12 @@ export function pageErrors(deps: PageDeps) {
       status = err.status;
       title = err.code === 'not_found' ? 'Not found' : 'Request refused';
       description = err.description;
+    } else if (err instanceof StoreUnavailableError) {
+      const outage = storeOutageAnswer(err);
+      status = outage.status;
+      res.set(outage.headers);
+      title = 'Temporarily unavailable';
+      description = 'This page is temporarily unavailable. Please try again in a moment.';
     } else if (known.expose === true && typeof known.status === 'number' && known.status < 500) {
       // body-parser's errors (too large, malformed): the request, not the server, is at fault.
       status = known.status;

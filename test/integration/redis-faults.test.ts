@@ -15,6 +15,7 @@ import { createRedisStore } from '../../adapters/redis.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { authorize, codeFlow, tokenRequest, type Tokens } from '../helpers/oauth-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { apiCall, signedInAgent } from '../helpers/session.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -257,6 +258,80 @@ describe('a stalled Redis', () => {
       sleeper.disconnect();
     }
   }, 30_000);
+});
+
+describe("the people's pages and the developer JSON API during a Redis outage", () => {
+  let redis: RedisServer;
+  let setup: AppOnRedis;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    setup = await appOn(redis);
+  });
+  afterAll(async () => {
+    await setup?.close();
+    await redis?.dispose();
+  });
+
+  test('answer 503 with Retry-After (a page, JSON), never 500, and work again after', async () => {
+    const agent = await signedInAgent(setup.app.issuer);
+    const interaction = await agent.follow(
+      `/oauth/authorize?${new URLSearchParams({
+        client_id: TEST_CLIENT.clientId,
+        redirect_uri: `${setup.app.url}/callback`,
+        response_type: 'code',
+        scope: 'tasks:read',
+        state: 'state-123',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      })}`,
+    );
+    expect(interaction.url).toContain('/oauth/interaction/');
+    const pages = [
+      '/settings/developers/apps',
+      '/settings/connected-apps',
+      '/settings/admin/scope-requests',
+      new URL(interaction.url).pathname,
+    ];
+    const before = await Promise.all(pages.map(async (path) => (await agent.request(path)).status));
+    expect(before).toEqual(pages.map(() => 200));
+
+    await redis.kill();
+    try {
+      for (const path of pages) {
+        const response = await agent.request(path);
+        expect([path, response.status, response.headers.get('retry-after')]).toEqual([path, 503, '1']);
+        expect(response.headers.get('content-type')).toContain('text/html');
+        expect(await response.text()).not.toMatch(/at \w+ \(|node_modules/);
+      }
+      for (const [method, path, body] of [
+        ['GET', '/apps', undefined],
+        [
+          'POST',
+          '/apps',
+          {
+            name: 'Outage app',
+            homepage_url: 'https://outage.example',
+            redirect_uris: ['https://outage.example/cb'],
+          },
+        ],
+      ] as const) {
+        const answer = await apiCall(agent, method, path, body);
+        expect([method, path, answer.status, answer.json.error]).toEqual([
+          method,
+          path,
+          503,
+          'temporarily_unavailable',
+        ]);
+      }
+      const raw = await agent.request('/oauth/api/apps', { headers: { accept: 'application/json' } });
+      expect(raw.headers.get('retry-after')).toBe('1');
+    } finally {
+      await redis.launch();
+    }
+    for (let i = 0; i < 40 && (await apiCall(agent, 'GET', '/apps')).status !== 200; i += 1) await sleep(50);
+    expect((await apiCall(agent, 'GET', '/apps')).status).toBe(200);
+    expect((await agent.request('/settings/developers/apps')).status).toBe(200);
+  });
 });
 
 describe('Redis killed and restarted with an AOF (appendfsync always)', () => {
