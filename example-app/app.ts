@@ -140,6 +140,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     ],
     // AI agents (MCP clients) register themselves: public clients, loopback or https redirects.
     registration: { policy: 'open' },
+    // ... or are known by the URL of their client metadata document.
+    clientMetadataDocuments: true,
     // Settings → Developers → OAuth Apps, Settings → Connected apps, admin scope requests.
     pages: {
       signInUrl: '/signin',

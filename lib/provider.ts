@@ -24,6 +24,7 @@ import type { ClientAuthFailures } from './security/client-auth-failures.js';
 import { DEFAULT_SCOPE, settleAuthorizationScope } from './scopes/authorization-scope.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { clientAdapter } from './clients/client-adapter.js';
+import { createMetadataDocumentResolver } from './clients/metadata-document.js';
 import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
 import { OIDC_SCOPE_CLAIMS, OIDC_SCOPES } from './oidc/claims.js';
 import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
@@ -141,7 +142,19 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   }
 
   const configuration: Configuration = {
-    adapter: clientAdapter(hashedTokenIds(options.store.Adapter), options.registration),
+    adapter: clientAdapter(
+      hashedTokenIds(options.store.Adapter),
+      options.registration,
+      options.clientMetadataDocuments
+        ? createMetadataDocumentResolver({
+            production: options.production,
+            scope: ['openid', ...catalog.allowedFor({})].join(' '),
+          })
+        : undefined,
+    ),
+    ...(options.clientMetadataDocuments
+      ? { discovery: { client_id_metadata_document_supported: true } }
+      : {}),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
     extraClientMetadata: {
       properties: ['urn:oauth-kit:test_mode', DEFAULT_SCOPE, CLIENT_SECRETS, SELF_REGISTERED],

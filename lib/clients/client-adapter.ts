@@ -1,15 +1,18 @@
 /**
  * The adapter oidc-provider's `Client` model uses, around the store's: a self-registered client
  * (dynamic registration) is stored with an expiry, so a registration no user ever approved
- * disappears on its own (the kit extends it on consent). Other models pass through.
+ * disappears on its own (the kit extends it on consent); a client id that is a metadata
+ * document's URL is answered from the document (metadata-document.ts). Other models pass through.
  */
 import type { Adapter, AdapterConstructor, AdapterPayload } from '../../adapters/contract.js';
 import type { ResolvedRegistration } from '../config/options.js';
+import type { MetadataDocumentResolver } from './metadata-document.js';
 import { SELF_REGISTERED } from './registration.js';
 
 export function clientAdapter(
   Base: AdapterConstructor,
   registration: Pick<ResolvedRegistration, 'unusedTtlSeconds'>,
+  documents?: MetadataDocumentResolver,
 ): AdapterConstructor {
   return class ClientAdapter implements Adapter {
     private readonly inner: Adapter;
@@ -26,6 +29,7 @@ export function clientAdapter(
     }
 
     find(id: string): Promise<AdapterPayload | undefined | void> {
+      if (this.clients && documents?.accepts(id)) return documents.resolve(id);
       return this.inner.find(id);
     }
 

@@ -288,6 +288,13 @@ export interface OAuthKitOptions {
   pages?: PagesOptions;
   /** Dynamic client registration (RFC 7591). Default: off. */
   registration?: RegistrationOptions;
+  /**
+   * Accept clients whose `client_id` is the https URL of their OAuth Client ID Metadata Document
+   * (what MCP clients use first), fetched with SSRF protection, size and time limits, and
+   * cached as its HTTP headers allow. In development, http loopback URLs too. Such clients are
+   * public, self-registered and always see consent. Default: false.
+   */
+  clientMetadataDocuments?: boolean;
 }
 
 export const DEFAULT_TTL = {
@@ -327,4 +334,5 @@ export interface ResolvedOptions {
   resourceServer: ResourceServerSettings;
   pages: ResolvedPagesOptions | undefined;
   registration: ResolvedRegistration;
+  clientMetadataDocuments: boolean;
 }

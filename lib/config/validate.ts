@@ -49,6 +49,7 @@ const KNOWN_OPTIONS = [
   'resourceServer',
   'pages',
   'registration',
+  'clientMetadataDocuments',
 ];
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
@@ -423,7 +424,7 @@ export async function resolveOptions(
     issuer,
     new Set(options.scopes.map((s) => s.name)),
   );
-  for (const flag of ['trustProxy', 'directEndpoints'] as const) {
+  for (const flag of ['trustProxy', 'directEndpoints', 'clientMetadataDocuments'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       throw new ConfigurationError(flag, 'must be true or false.');
     }
@@ -455,5 +456,6 @@ export async function resolveOptions(
     resourceServer: validateResourceServerSettings(options.resourceServer ?? {}, 'resourceServer'),
     pages: resolvePagesOptions(options.pages, accounts),
     registration: resolveRegistration(options.registration),
+    clientMetadataDocuments: options.clientMetadataDocuments ?? false,
   };
 }

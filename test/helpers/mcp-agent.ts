@@ -54,8 +54,9 @@ export class BrowserDrivenProvider implements OAuthClientProvider {
     return this.client;
   }
   saveClientInformation(info: OAuthClientInformationMixed) {
+    // The SDK also stores what it already had once the server accepted it (issuer binding).
+    if ('client_id_issued_at' in info) this.steps.push({ step: 'registered', detail: info.client_id });
     this.client = info;
-    this.steps.push({ step: 'registered', detail: info.client_id });
   }
   tokens() {
     return this.stored;
