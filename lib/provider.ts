@@ -152,9 +152,6 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
           })
         : undefined,
     ),
-    ...(options.clientMetadataDocuments
-      ? { discovery: { client_id_metadata_document_supported: true } }
-      : {}),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
     extraClientMetadata: {
       properties: ['urn:oauth-kit:test_mode', DEFAULT_SCOPE, CLIENT_SECRETS, SELF_REGISTERED],
@@ -199,6 +196,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       // Served by the kit (userinfo.ts): oidc-provider's own refuses the kit's JWT access tokens.
       userinfo_endpoint: new URL(ROUTES.userinfo, options.issuer).href,
       ...(options.serviceDocumentation ? { service_documentation: options.serviceDocumentation } : {}),
+      ...(options.clientMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
     },
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: tokenLifetimes(options),
