@@ -71,6 +71,25 @@ export interface ExampleAppOptions {
   >;
 }
 
+/**
+ * Signs `userId` in with a NEW session id, never the one the browser came with: an id planted
+ * in the browser before sign-in (session fixation) must not become a signed-in session. The
+ * demo client's OAuth state (the third-party app this example also plays, which would live on
+ * its own origin) moves across.
+ */
+function startSession(req: express.Request, userId: string): Promise<void> {
+  const { demo } = req.session;
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((error) => {
+      if (error) return reject(error as Error);
+      req.session.userId = userId;
+      req.session.signedInAt = Math.floor(Date.now() / 1000);
+      if (demo) req.session.demo = demo;
+      resolve();
+    });
+  });
+}
+
 export async function createExampleApp(options: ExampleAppOptions): Promise<{ app: Express; kit: OAuthKit }> {
   const issuer = options.issuer ?? `http://localhost:${options.port}`;
   const callback = `http://localhost:${options.port}/callback`;
@@ -123,9 +142,11 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       authenticate,
       find: findUser,
       currentUserId: (req) => req.session.userId,
-      signIn: (req, account) => {
-        req.session.userId = account.id;
-      },
+      signedInAt: (req) => req.session.signedInAt,
+      // Signed in on the kit's login page: a new session, as on the product's own /signin.
+      signIn: (req, account) => startSession(req, account.id),
+      // Signed out at /oauth/logout: the product's session ends too.
+      signOut: (req) => new Promise<void>((resolve) => req.session.destroy(() => resolve())),
     },
     clients: [
       { ...TEST_CLIENT, name: 'TaskFlow Demo (test)', redirectUris, testMode: true },
@@ -200,14 +221,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       });
       return;
     }
-    req.session.regenerate((err) => {
-      if (err) {
-        res.status(500).render('demo-error', { message: 'Could not start your session.' });
-        return;
-      }
-      req.session.userId = account.id;
-      res.redirect(303, safeReturn(body.return_to));
-    });
+    await startSession(req, account.id);
+    res.redirect(303, safeReturn(body.return_to));
   });
   const requireFormToken: express.RequestHandler = (req, res, next) => {
     if (sameToken(req.session.signinToken, (req.body as Record<string, unknown> | undefined)?.csrf_token)) {
@@ -215,7 +230,10 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     }
     res.status(403).render('demo-error', { message: 'The form could not be verified. Please try again.' });
   };
-  app.post('/signout', form, requireFormToken, (req, res) => {
+  app.post('/signout', form, requireFormToken, async (req, res) => {
+    // The authorization server's session ends with the product's: the next authorization asks
+    // who is there instead of issuing a code for the previous user.
+    await kit.endSession(req, res);
     req.session.destroy(() => res.redirect(303, '/'));
   });
   // The sign-out form (home, when signed in) and the demo client's disconnect form (dashboard).

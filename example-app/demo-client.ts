@@ -13,6 +13,8 @@ import type { Session, SessionData } from 'express-session';
 declare module 'express-session' {
   interface SessionData {
     userId?: string;
+    /** When userId signed in (epoch seconds): the ID token's auth_time. */
+    signedInAt?: number;
     /** CSRF token of the product's sign-in form. */
     signinToken?: string;
     demo?: {

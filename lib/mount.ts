@@ -13,6 +13,7 @@ import { ConfigurationError } from './errors/configuration-error.js';
 import { kitErrorHandler } from './errors/kit-error-handler.js';
 import { isGrantActive, revokeGrant } from './grants/grants.js';
 import { createCsrf } from './interactions/csrf.js';
+import { endProviderSession } from './interactions/end-session.js';
 import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
 import { createViewRenderer } from './interactions/views.js';
 import { publicJwks } from './keys/jwks.js';
@@ -63,13 +64,25 @@ export interface OAuthKit {
   readonly securityEvents: Pick<SecurityEvents, 'emit'>;
   /** Developer-registered apps (what the developer pages and their JSON API use). */
   readonly apps: AppRegistry;
+  /**
+   * Ends the authorization server's session of this browser. Call it from your product's own
+   * sign-out, before ending your session: the next authorization then asks who is there instead
+   * of going on as the previous user. Apps the user connected keep their access (Connected
+   * apps revokes them). Resolves once the session is gone from the store.
+   */
+  endSession(req: express.Request, res: express.Response): Promise<void>;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
 
 /** The browser paths oidc-provider serves (the machine ones are in machine-endpoints.ts). */
 const BROWSER_PROVIDER_PATHS = {
-  exact: new Set<string>([ROUTES.authorization, ROUTES.end_session]),
+  exact: new Set<string>([
+    ROUTES.authorization,
+    ROUTES.end_session,
+    `${ROUTES.end_session}/confirm`,
+    `${ROUTES.end_session}/success`,
+  ]),
   resume: `${ROUTES.authorization}/`,
 };
 
@@ -114,7 +127,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const catalog = createScopeCatalog(options.scopes, { defaultScopes: options.defaultScopes });
   const views = createViewRenderer(options.views, options.production);
   const csrf = createCsrf(options.secrets.cookieKeys);
-  const { currentUserId } = options.accounts;
+  const { currentUserId, signOut } = options.accounts;
   if (options.trustProxy && !app.get('trust proxy')) {
     throw new ConfigurationError(
       'trustProxy',
@@ -149,9 +162,11 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
         error: out.error,
         description: out.error_description ?? 'The request could not be completed.',
       }),
+    renderLogoutPage: (page, locals) => views.render(page, locals),
     ...(currentUserId
       ? { hostUserId: async (req) => (await currentUserId(req as express.Request)) ?? undefined }
       : {}),
+    ...(signOut ? { hostSignOut: async (req) => void (await signOut(req as express.Request)) } : {}),
   });
 
   // Developer-registered apps and users' authorizations (connected apps).
@@ -303,6 +318,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       events.emit('grant.revoked', { grantId, reason: 'host' });
     },
     securityEvents: { emit: events.emit },
+    endSession: (req, res) => endProviderSession(provider, req, res),
     apps,
     async close() {
       grantStatus.close();

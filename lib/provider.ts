@@ -64,6 +64,10 @@ export interface ProviderHooks {
   clientSecrets: { hasher: ClientSecretHasher; failures: ClientAuthFailures };
   /** Host's current user id for this request (login prompt when it differs from the session). */
   hostUserId?: (req: import('node:http').IncomingMessage) => Promise<string | undefined>;
+  /** Renders the sign-out confirmation (views/logout.ejs) and the signed-out page. */
+  renderLogoutPage: (page: 'logout' | 'logged-out', locals: Record<string, unknown>) => Promise<string>;
+  /** Ends the host's own session once the user confirmed sign-out at /oauth/logout. */
+  hostSignOut?: (req: IncomingMessage) => Promise<void>;
 }
 
 export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): ClientMetadata {
@@ -132,13 +136,26 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   if (hooks.hostUserId) {
     const hostUserId = hooks.hostUserId;
     // The host product owns identity: when the user signed in to the product is not the one
-    // the authorization server remembers, ask again (the login step then completes silently).
+    // the authorization server remembers — somebody else, or nobody since the product's own
+    // sign-out — ask again (the login step completes silently for a signed-in product user).
     policy.get('login')!.checks.add(
       new interactionPolicy.Check('host_user_changed', 'host session user differs', async (ctx) => {
-        const hostUser = await hostUserId(ctx.req);
-        return hostUser !== undefined && hostUser !== ctx.oidc.session?.accountId;
+        const remembered = ctx.oidc.session?.accountId;
+        return remembered !== undefined && (await hostUserId(ctx.req)) !== remembered;
       }),
     );
+  }
+
+  /** A kit page oidc-provider serves, with the same headers as every other kit page. */
+  async function renderPage(
+    ctx: KoaContextWithOIDC,
+    page: 'logout' | 'logged-out',
+    locals: Record<string, unknown>,
+  ) {
+    hooks.pageHeaders(ctx.req, ctx.res, () => {});
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = await hooks.renderLogoutPage(page, locals);
   }
 
   const configuration: Configuration = {
@@ -214,6 +231,23 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       // RFC 9126 at ROUTES.pushed_authorization_request; a client may be required to use it
       // (StaticClient.requirePushedAuthorizationRequests).
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // GET /oauth/logout asks, POST /oauth/logout/confirm ends the session (and, through
+      // `accounts.signOut`, the product's), /oauth/logout/success says so: the kit's views.
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          const accountId = ctx.oidc.session?.accountId;
+          const account = accountId ? await options.accounts.find(accountId) : undefined;
+          await renderPage(ctx, 'logout', {
+            form,
+            clientName: ctx.oidc.client?.clientName,
+            userLabel: (account?.claims?.email as string | undefined) ?? account?.id,
+          });
+        },
+        async postLogoutSuccessSource(ctx) {
+          await renderPage(ctx, 'logged-out', { clientName: ctx.oidc.client?.clientName });
+        },
+      },
       // Off until requireScope and token info verify DPoP proofs: a key-bound token must never
       // be accepted without its proof (the resource servers refuse it as Bearer either way).
       dPoP: { enabled: false },
@@ -306,6 +340,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       hooks.events.emit('grant.revoked', { grantId, reason: revocationReason(oidcCtx) });
     }
     tokenRevokedEvent(oidcCtx, hooks.events);
+    if (hooks.hostSignOut && isSignOut(oidcCtx, options.issuer)) await hooks.hostSignOut(ctx.req);
     if (ctx.oidc?.route === 'registration' && ctx.status === 201 && ctx.body)
       scrubRegistrationResponse(ctx.body);
     // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
@@ -331,4 +366,17 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
   });
 
   return provider;
+}
+
+/**
+ * A sign-out the user confirmed at /oauth/logout/confirm. Not the one oidc-provider starts on its
+ * own when a login completes for another account than its session's (it then returns to the
+ * authorization, `postLogoutRedirectUri`): there the product's session is the new user's.
+ */
+function isSignOut(ctx: KoaContextWithOIDC, issuer: string): boolean {
+  if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status !== 303 || !ctx.oidc.params?.logout)
+    return false;
+  const returnTo = (ctx.oidc.session?.state as { postLogoutRedirectUri?: unknown } | undefined)
+    ?.postLogoutRedirectUri;
+  return !(typeof returnTo === 'string' && returnTo.startsWith(`${issuer}${ROUTES.authorization}/`));
 }

@@ -56,11 +56,32 @@ export interface AccountHooks {
   find(id: string): Promise<Account | undefined>;
   /**
    * The user already signed in to the host product, if any (for example from express-session).
-   * When it returns an id, the kit's login page is skipped.
+   * When it returns an id, the kit's login page is skipped. When it returns another user, or
+   * nobody, than the one the authorization server remembers for this browser (the product
+   * signed out or switched users), the kit asks for sign-in again instead of going on as the
+   * remembered user.
    */
   currentUserId?(req: Request): string | undefined | Promise<string | undefined>;
-  /** Called after the kit's login page signed a user in, so the host can start its session. */
+  /**
+   * Called after the kit's login page signed a user in, so the host can start its session. It
+   * must start a NEW session (express-session: `req.session.regenerate`), never write the user
+   * into the session the request came with: a session id an attacker planted in the browser
+   * before sign-in would otherwise become a signed-in session (session fixation).
+   */
   signIn?(req: Request, account: Account): void | Promise<void>;
+  /**
+   * When the `currentUserId` user signed in to the product (epoch seconds). It becomes the ID
+   * token's `auth_time` when the kit takes that user over without its login form, and decides
+   * whether the sign-in is recent enough for a client's `max_age`. Without it, a `max_age`
+   * request always shows the login form. (`prompt=login` always does.)
+   */
+  signedInAt?(req: Request): number | undefined | Promise<number | undefined>;
+  /**
+   * Called when the user confirmed sign-out at `/oauth/logout` (OpenID Connect RP-initiated
+   * logout), so the host ends its own session too. The other direction, the product's own
+   * sign-out ending the authorization server's session, is `kit.endSession(req, res)`.
+   */
+  signOut?(req: Request): void | Promise<void>;
 }
 
 /** A client registered in code (developer-registered clients live in the store). */

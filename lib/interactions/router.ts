@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
-import { INTERACTION_PATH } from '../provider.js';
+import { INTERACTION_PATH, ROUTES } from '../provider.js';
 import { BUILT_IN_SCOPES, type ScopeCatalog } from '../scopes/catalog.js';
 import { clientIp } from '../security/request-identity.js';
 import type { SecurityEvents } from '../security/events.js';
 import type { RateLimiters } from '../security/rate-limits.js';
 import type { Csrf } from './csrf.js';
+import { endProviderSession } from './end-session.js';
 import { KIT_VIEWS, type ViewRenderer } from './views.js';
 
 export interface InteractionDeps {
@@ -57,6 +58,10 @@ export function pageSecurityHeaders(production: boolean) {
 }
 
 const MAX_FIELD = 1024;
+
+/** Why oidc-provider asks for a login, when the host's signed-in user may answer without a form
+ *  (`max_age` only if the host's sign-in is recent enough: hostLogin). */
+const HOST_ANSWERS = new Set(['no_session', 'host_user_changed', 'max_age']);
 
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -112,10 +117,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const { uid, prompt, params, session } = details;
 
     if (prompt.name === 'login') {
-      const hostUser = await options.accounts.currentUserId?.(req);
-      if (hostUser && (await options.accounts.find(hostUser))) {
-        return finish(req, res, { login: { accountId: hostUser } }, false);
-      }
+      const login = await hostLogin(req, prompt.reasons, params.max_age);
+      if (login) return finish(req, res, { login }, false);
       return renderLogin(req, res, uid, 200);
     }
 
@@ -135,10 +138,47 @@ export function interactionRouter(deps: InteractionDeps): Router {
       redirectOrigin: URL.parse(String(params.redirect_uri))?.origin,
       connectedAppsUrl: options.pages?.paths.connectedApps,
       action: `${INTERACTION_PATH}/${uid}/confirm`,
+      switchAccountAction: `${INTERACTION_PATH}/${uid}/switch-account`,
       csrfToken: csrf.token(uid),
     });
     res.type('html').send(html);
   });
+
+  // "Not you? Switch account": the authorization server forgets this browser's user and the
+  // same authorization starts again with the login form (prompt=login), whoever the product
+  // has signed in; signing in there as somebody else switches the product's user too (signIn).
+  router.post(`${INTERACTION_PATH}/:uid/switch-account`, body, async (req, res) => {
+    const { uid, params } = await provider.interactionDetails(req, res);
+    if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
+      throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
+    }
+    await endProviderSession(provider, req, res);
+    const again = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'string' && name !== 'prompt') again.set(name, value);
+    }
+    again.set('prompt', 'login');
+    res.redirect(303, `${ROUTES.authorization}?${again}`);
+  });
+
+  /**
+   * The host's signed-in user answers the login step without a form, unless the client demands
+   * a fresh login: `prompt=login`, a `max_age` the host's sign-in is older than (or whose age the
+   * host does not say: `accounts.signedInAt`), or any other check oidc-provider raised.
+   * `ts` becomes the ID token's `auth_time`: when the user really authenticated.
+   */
+  async function hostLogin(req: Request, reasons: string[], maxAge: unknown) {
+    const { currentUserId, signedInAt, find } = options.accounts;
+    if (!currentUserId || reasons.some((reason) => !HOST_ANSWERS.has(reason))) return undefined;
+    const accountId = await currentUserId(req);
+    if (!accountId || !(await find(accountId))) return undefined;
+    const ts = await signedInAt?.(req);
+    if (maxAge !== undefined) {
+      const age = Number(maxAge);
+      if (ts === undefined || !(Math.floor(Date.now() / 1000) - ts < age)) return undefined;
+    }
+    return { accountId, ...(ts === undefined ? {} : { ts }) };
+  }
 
   router.post(`${INTERACTION_PATH}/:uid/login`, body, async (req, res) => {
     const { uid, prompt, params } = await provider.interactionDetails(req, res);
@@ -174,8 +214,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
     await limiters.loginSucceeded(loginHash);
     events.emit('login.succeeded', { accountId: account.id, clientId }, ip);
+    const authenticatedAt = Math.floor(Date.now() / 1000);
     await options.accounts.signIn?.(req, account);
-    await finish(req, res, { login: { accountId: account.id } }, false);
+    await finish(req, res, { login: { accountId: account.id, ts: authenticatedAt } }, false);
   });
 
   router.post(`${INTERACTION_PATH}/:uid/confirm`, body, async (req, res) => {

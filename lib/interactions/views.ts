@@ -27,6 +27,8 @@ export type ViewName =
   | 'login'
   | 'consent'
   | 'error'
+  | 'logout'
+  | 'logged-out'
   // The people's pages (lib/pages/).
   | 'apps'
   | 'app-new'
