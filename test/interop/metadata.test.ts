@@ -5,6 +5,9 @@
  * test, so a new capability is advertised only together with its proof. (DPoP and protected
  * resource metadata add their own checks when they advertise.)
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { SCOPES, TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
@@ -287,6 +290,52 @@ const CHECKS: Record<string, () => Promise<void>> = {
     // Normal claims: plain JSON at userinfo, no aggregated or distributed ones.
     expect(list('claim_types_supported')).toEqual(['normal']);
     await CHECKS.userinfo_endpoint!();
+  },
+  async client_id_metadata_document_supported() {
+    expect(metadata.client_id_metadata_document_supported).toBe(true);
+    // A client known only by the URL of its metadata document completes a code flow.
+    const callbackUri = `http://127.0.0.1:${server.port}/callback`;
+    const documents = createServer((req, res) => {
+      const clientId = `http://127.0.0.1:${(documents.address() as AddressInfo).port}${req.url}`;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          client_id: clientId,
+          client_name: 'Metadata document client',
+          redirect_uris: [callbackUri],
+          token_endpoint_auth_method: 'none',
+        }),
+      );
+    }).listen(0, '127.0.0.1');
+    try {
+      await once(documents, 'listening');
+      const clientId = `http://127.0.0.1:${(documents.address() as AddressInfo).port}/client.json`;
+      const verifier = oauth.generateRandomCodeVerifier();
+      const authorization = new URL(url('authorization_endpoint'));
+      authorization.search = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: callbackUri,
+        response_type: 'code',
+        scope: 'tasks:read',
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).toString();
+      const callback = await walkAuthorization(new BrowserAgent(server.issuer), authorization.href);
+      const tokens = await fetch(url('token_endpoint'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          code: callback.searchParams.get('code')!,
+          redirect_uri: callbackUri,
+          code_verifier: verifier,
+        }),
+      });
+      expect(tokens.status).toBe(200);
+    } finally {
+      documents.closeAllConnections();
+      documents.close();
+    }
   },
   // Promises of absence: the request parameters these name are refused, as stated.
   async claims_parameter_supported() {
