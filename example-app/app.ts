@@ -166,7 +166,15 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     // Settings → Developers → OAuth Apps, Settings → Connected apps, admin scope requests.
     pages: {
       signInUrl: '/signin',
+      signOutUrl: '/signout',
       isAdmin: (_req, userId) => isAdmin(userId),
+    },
+    // Every kit page (sign-in, consent, errors, settings) shows the product.
+    product: {
+      name: 'TaskFlow',
+      logoUrl: '/logo.svg',
+      homeUrl: '/',
+      supportUrl: 'mailto:support@taskflow.example',
     },
   });
   // ───────────────────────────────────────────────────────────────────────────
@@ -230,6 +238,16 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     }
     res.status(403).render('demo-error', { message: 'The form could not be verified. Please try again.' });
   };
+  // The product's logo (also its favicon), shown on the kit's pages through `product.logoUrl`.
+  const logo = fileURLToPath(new URL('./public/logo.svg', import.meta.url));
+  app.get(['/logo.svg', '/favicon.ico'], (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').sendFile(logo);
+  });
+  // Sign-out asks first (a POST with the form token), so a link can lead here safely.
+  app.get('/signout', (req, res) => {
+    if (!req.session.userId) return res.redirect(303, '/');
+    res.render('signout', { csrfToken: signinToken(req) });
+  });
   app.post('/signout', form, requireFormToken, async (req, res) => {
     // The authorization server's session ends with the product's: the next authorization asks
     // who is there instead of issuing a code for the previous user.

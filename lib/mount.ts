@@ -12,6 +12,7 @@ import { resolveOptions } from './config/validate.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { kitErrorHandler } from './errors/kit-error-handler.js';
 import { isGrantActive, revokeGrant } from './grants/grants.js';
+import { accountLabel } from './accounts/label.js';
 import { createCsrf } from './interactions/csrf.js';
 import { endProviderSession } from './interactions/end-session.js';
 import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
@@ -125,7 +126,7 @@ function kitEntry(
 export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Promise<OAuthKit> {
   const options = await resolveOptions(userOptions);
   const catalog = createScopeCatalog(options.scopes, { defaultScopes: options.defaultScopes });
-  const views = createViewRenderer(options.views, options.production);
+  const views = createViewRenderer(options.views, options.production, { product: options.product });
   const csrf = createCsrf(options.secrets.cookieKeys);
   const { currentUserId, signOut } = options.accounts;
   if (options.trustProxy && !app.get('trust proxy')) {
@@ -264,6 +265,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       csrf,
       limiters,
       events,
+      describeClient: async (clientId) => {
+        const registered = await apps.get(clientId);
+        if (!registered) return undefined;
+        const owner = accountLabel((await options.accounts.find(registered.owner))?.claims);
+        return { ...(owner ? { owner } : {}), description: registered.description };
+      },
       onConsent: async (grant) => {
         await authorizations.recordConsent(grant);
         // A self-registered client a user approved is no longer an unused registration.

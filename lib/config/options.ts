@@ -171,6 +171,12 @@ export interface PagesOptions {
   signInUrl: string | ((returnTo: string) => string);
   /** Who may approve restricted scopes. Default: nobody through the pages (see `kit.apps`). */
   isAdmin?(req: Request, userId: string): boolean | Promise<boolean>;
+  /**
+   * The product's sign-out page or endpoint, linked as "Sign out" in the settings header (a
+   * path or URL; sign-out itself stays the product's, e.g. a page with a POST form).
+   * Default: no link.
+   */
+  signOutUrl?: string;
   /** Where each page lives. Every path starts with `/` and has no trailing slash. */
   paths?: {
     /** Default `/settings/developers/apps` (its `/new` is the registration form). */
@@ -211,9 +217,36 @@ export interface ResolvedRegistration {
   unusedTtlSeconds: number;
 }
 
+/**
+ * The host product, as every kit page shows it: the sign-in and consent pages ("your TaskFlow
+ * account"), error pages (their way back), and the settings pages' header.
+ */
+export interface ProductOptions {
+  /** The product's name, e.g. `TaskFlow`. Default: the issuer's host name. */
+  name?: string;
+  /**
+   * A logo shown beside the name: a path on this site (e.g. `/logo.svg`) or a `data:image/…`
+   * URL (the pages' CSP loads images from nowhere else). Default: none (the name's initial).
+   */
+  logoUrl?: string;
+  /** Where "Back to TaskFlow" goes: a path or an http(s) URL. Default: `/`. */
+  homeUrl?: string;
+  /** Where users get help (error pages link it with their reference): a path, an http(s) or a
+   *  `mailto:` URL. Default: none. */
+  supportUrl?: string;
+}
+
+export interface ResolvedProduct {
+  name: string;
+  logoUrl: string | undefined;
+  homeUrl: string;
+  supportUrl: string | undefined;
+}
+
 export interface ResolvedPagesOptions {
   signInUrl: (returnTo: string) => string;
   isAdmin: (req: Request, userId: string) => Promise<boolean>;
+  signOutUrl: string | undefined;
   paths: { developerApps: string; connectedApps: string; scopeRequests: string; api: string };
 }
 
@@ -316,6 +349,8 @@ export interface OAuthKitOptions {
    * public, self-registered and always see consent. Default: false.
    */
   clientMetadataDocuments?: boolean;
+  /** The product's name, logo, home and support links, on every kit page. */
+  product?: ProductOptions;
 }
 
 export const DEFAULT_TTL = {
@@ -356,4 +391,5 @@ export interface ResolvedOptions {
   pages: ResolvedPagesOptions | undefined;
   registration: ResolvedRegistration;
   clientMetadataDocuments: boolean;
+  product: ResolvedProduct;
 }

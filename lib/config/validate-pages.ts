@@ -1,5 +1,6 @@
 /** Validation of the `pages` option (see PagesOptions in options.ts). */
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { isLink } from './validate-product.js';
 import {
   DEFAULT_PAGE_PATHS,
   type AccountHooks,
@@ -24,7 +25,7 @@ export function resolvePagesOptions(
       'Return the id from your session, e.g. (req) => req.session.userId.',
     );
   }
-  const { signInUrl, isAdmin } = pages;
+  const { signInUrl, isAdmin, signOutUrl } = pages;
   let signIn: (returnTo: string) => string;
   if (typeof signInUrl === 'function') {
     signIn = signInUrl;
@@ -39,6 +40,9 @@ export function resolvePagesOptions(
   }
   if (isAdmin !== undefined && typeof isAdmin !== 'function') {
     throw new ConfigurationError('pages.isAdmin', 'must be a function (req, userId) => boolean.');
+  }
+  if (signOutUrl !== undefined && !isLink(signOutUrl)) {
+    throw new ConfigurationError('pages.signOutUrl', 'must be a path (e.g. /signout) or an http(s) URL.');
   }
   const paths = { ...DEFAULT_PAGE_PATHS, ...pages.paths };
   for (const [key, value] of Object.entries(paths)) {
@@ -59,6 +63,7 @@ export function resolvePagesOptions(
   return {
     signInUrl: signIn,
     isAdmin: async (req, userId) => (isAdmin ? (await isAdmin(req, userId)) === true : false),
+    signOutUrl,
     paths,
   };
 }

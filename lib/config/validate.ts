@@ -21,6 +21,7 @@ import { OIDC_SCOPES } from '../oidc/claims.js';
 import { createDefaultLogger, silentLogger, type SecurityLogger } from '../security/logger.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { resolvePagesOptions } from './validate-pages.js';
+import { resolveProduct } from './validate-product.js';
 import { resolveResources } from './validate-resources.js';
 import { resolveRegistration } from './validate-registration.js';
 
@@ -50,6 +51,7 @@ const KNOWN_OPTIONS = [
   'pages',
   'registration',
   'clientMetadataDocuments',
+  'product',
 ];
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** RFC 6749 §3.3 scope-token characters, excluding space. */
@@ -457,5 +459,6 @@ export async function resolveOptions(
     pages: resolvePagesOptions(options.pages, accounts),
     registration: resolveRegistration(options.registration),
     clientMetadataDocuments: options.clientMetadataDocuments ?? false,
+    product: resolveProduct(options.product, issuer),
   };
 }

@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../adapters/contract.js';
+import { accountLabel } from '../accounts/label.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
@@ -27,6 +28,11 @@ export interface InteractionDeps {
   csrf: Csrf;
   limiters: RateLimiters;
   events: SecurityEvents;
+  /**
+   * Who built a client and what it does, for consent (developer-registered apps: the owner's
+   * email or name and the app's description). Undefined: the product's own client.
+   */
+  describeClient?(clientId: string): Promise<{ owner?: string; description?: string } | undefined>;
   /** Told about every approval, so the user's connected apps can list the grant. */
   onConsent?(grant: {
     grantId: string;
@@ -84,8 +90,17 @@ export function interactionRouter(deps: InteractionDeps): Router {
     return {
       clientName: client?.clientName ?? String(clientId),
       clientUri: client?.clientUri,
+      policyUri: client?.policyUri,
+      tosUri: client?.tosUri,
       testMode: Boolean(client?.['urn:oauth-kit:test_mode']),
     };
+  }
+
+  async function describe(clientId: unknown) {
+    const about = typeof clientId === 'string' ? await deps.describeClient?.(clientId) : undefined;
+    // A client registered in code is the product's own; a self-registered one has no known owner.
+    const own = options.clients.some((c) => c.clientId === clientId);
+    return { owner: own ? options.product.name : about?.owner, description: about?.description };
   }
 
   async function finish(req: Request, res: Response, result: InteractionResults, merge: boolean) {
@@ -134,7 +149,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const html = await views.render('consent', {
       ...(await clientInfo(params.client_id)),
       groups: catalog.describe(requested.length ? requested : String(params.scope ?? '').split(' ')),
-      userLabel: (account?.claims?.email as string | undefined) ?? account?.id,
+      ...(await describe(params.client_id)),
+      userLabel: accountLabel(account?.claims),
       redirectOrigin: URL.parse(String(params.redirect_uri))?.origin,
       connectedAppsUrl: options.pages?.paths.connectedApps,
       action: `${INTERACTION_PATH}/${uid}/confirm`,

@@ -42,12 +42,24 @@ export interface ViewRenderer {
   render(name: ViewName, locals: Record<string, unknown>): Promise<string>;
 }
 
-export function createViewRenderer(hostViews: string | undefined, cache: boolean): ViewRenderer {
+/**
+ * `globals` reach every template (e.g. `product`, which every page shows) unless a render
+ * passes its own value of the same name.
+ */
+export function createViewRenderer(
+  hostViews: string | undefined,
+  cache: boolean,
+  globals: Record<string, unknown> = {},
+): ViewRenderer {
   const roots = hostViews ? [resolve(hostViews), KIT_VIEWS] : [KIT_VIEWS];
   return {
     async render(name, locals) {
       const file = roots.map((root) => join(root, `${name}.ejs`)).find((f) => existsSync(f))!;
-      return ejs.renderFile(file, locals, { views: roots, root: roots, cache, async: false });
+      return ejs.renderFile(
+        file,
+        { ...globals, ...locals },
+        { views: roots, root: roots, cache, async: false },
+      );
     },
   };
 }

@@ -23,7 +23,8 @@ export function scopeRequestsPage(deps: PageDeps): Router {
     const requests = await registry.listScopeRequests();
     const owners = new Map<string, string>();
     for (const { app } of requests) {
-      if (!owners.has(app.owner)) owners.set(app.owner, await deps.guard.label(app.owner));
+      if (!owners.has(app.owner))
+        owners.set(app.owner, (await deps.guard.label(app.owner)) ?? 'Unknown user');
     }
     await renderPage(deps, req, res, 'scope-requests', {
       requests: requests.map(({ app, scope }) => ({

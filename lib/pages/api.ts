@@ -4,7 +4,8 @@
  *   GET    {api}/apps                      my apps
  *   POST   {api}/apps                      register → 201 with client_secret (shown once)
  *   GET    {api}/apps/:id                  one app
- *   PATCH  {api}/apps/:id                  name, homepage_url, description, redirect_uris, allowed_scopes
+ *   PATCH  {api}/apps/:id                  name, homepage_url, description, privacy_policy_url,
+ *                                          terms_url, redirect_uris, allowed_scopes
  *   DELETE {api}/apps/:id                  delete; every grant revoked → 204
  *   POST   {api}/apps/:id/rotate-secret    { overlap_seconds? } → new client_secret
  *   POST   {api}/apps/:id/disable | enable
@@ -33,6 +34,8 @@ export function appJson(app: RegisteredApp, clientSecret?: string): Record<strin
     name: app.name,
     homepage_url: app.homepageUrl,
     description: app.description,
+    privacy_policy_url: app.privacyPolicyUrl ?? null,
+    terms_url: app.termsUrl ?? null,
     redirect_uris: app.redirectUris,
     client_type: app.type,
     test_mode: app.testMode,
@@ -60,6 +63,8 @@ function input(body: Body): Partial<AppInput> {
     ...pick('name', () => ({ name: body.name as string })),
     ...pick('homepage_url', () => ({ homepageUrl: body.homepage_url as string })),
     ...pick('description', () => ({ description: body.description as string })),
+    ...pick('privacy_policy_url', () => ({ privacyPolicyUrl: body.privacy_policy_url as string })),
+    ...pick('terms_url', () => ({ termsUrl: body.terms_url as string })),
     ...pick('redirect_uris', () => ({
       redirectUris: list(body.redirect_uris, 'invalid_redirect_uri', 'redirect_uris'),
     })),

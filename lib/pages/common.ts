@@ -105,6 +105,7 @@ export async function renderPage(
     notice: undefined,
     ...rest,
     paths: deps.pages.paths,
+    signOutUrl: deps.pages.signOutUrl,
     user,
     csrfToken: deps.guard.csrfToken(req, res, user),
     formatDate,

@@ -105,6 +105,8 @@ export function developerPages(deps: PageDeps): Router {
     return {
       name: field(req, 'name'),
       homepage_url: field(req, 'homepage_url'),
+      privacy_policy_url: field(req, 'privacy_policy_url'),
+      terms_url: field(req, 'terms_url'),
       redirect_uris: field(req, 'redirect_uris'),
       description: field(req, 'description'),
       client_type: field(req, 'client_type') === 'public' ? 'public' : 'confidential',
@@ -124,6 +126,8 @@ export function developerPages(deps: PageDeps): Router {
       form: {
         name: '',
         homepage_url: '',
+        privacy_policy_url: '',
+        terms_url: '',
         redirect_uris: '',
         description: '',
         client_type: 'confidential',
@@ -138,6 +142,8 @@ export function developerPages(deps: PageDeps): Router {
       const { app, clientSecret } = await registry.create(userOf(res).id, {
         name: form.name,
         homepageUrl: form.homepage_url,
+        privacyPolicyUrl: form.privacy_policy_url,
+        termsUrl: form.terms_url,
         redirectUris: form.redirect_uris,
         description: form.description,
         type: form.client_type as 'confidential' | 'public',
@@ -231,6 +237,8 @@ export function developerPages(deps: PageDeps): Router {
           await registry.update(owner, clientId, {
             name: form.name,
             homepageUrl: form.homepage_url,
+            privacyPolicyUrl: form.privacy_policy_url,
+            termsUrl: form.terms_url,
             redirectUris: form.redirect_uris,
             description: form.description,
           });

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { accountLabel } from '../accounts/label.js';
 import type { AccountHooks, ResolvedPagesOptions } from '../config/options.js';
 import type { Csrf } from '../interactions/csrf.js';
 
@@ -18,16 +19,16 @@ const MAX_RETURN_TO = 2048;
 
 export interface PageUser {
   id: string;
-  /** Email or id, for "Signed in as". */
-  label: string;
+  /** Email or name from the host's claims, for "Signed in as" (never the id). */
+  label: string | undefined;
   isAdmin: boolean;
 }
 
 export interface Guard {
   /** The signed-in user, or `undefined`. */
   user(req: Request): Promise<PageUser | undefined>;
-  /** How another user is shown (their email when the host knows one), e.g. an app's owner. */
-  label(userId: string): Promise<string>;
+  /** How another user is shown (email or name), e.g. an app's owner; undefined if unknown. */
+  label(userId: string): Promise<string | undefined>;
   /** Redirects to the host's sign-in page, to come back to this page. */
   redirectToSignIn(req: Request, res: Response): void;
   /** A CSRF token for this user in this browser (sets the browser cookie when missing). */
@@ -53,11 +54,9 @@ export function createGuard(
   production: boolean,
 ): Guard {
   const binding = (userId: string, browser: string) => `pages\0${userId}\0${browser}`;
-  const labelOf = (id: string, claims: Record<string, unknown> | undefined) =>
-    typeof claims?.email === 'string' ? claims.email : id;
   return {
     async label(userId) {
-      return labelOf(userId, (await accounts.find(userId))?.claims);
+      return accountLabel((await accounts.find(userId))?.claims);
     },
 
     async user(req) {
@@ -67,7 +66,7 @@ export function createGuard(
       if (!account) return undefined;
       return {
         id,
-        label: labelOf(id, account.claims),
+        label: accountLabel(account.claims),
         isAdmin: await pages.isAdmin(req, id),
       };
     },

@@ -27,6 +27,9 @@ export interface RegisteredApp {
   name: string;
   homepageUrl: string;
   description: string;
+  /** Shown on the consent page when present. */
+  privacyPolicyUrl?: string;
+  termsUrl?: string;
   redirectUris: string[];
   /** User id of the developer who registered it. */
   owner: string;
@@ -49,6 +52,9 @@ export interface AppInput {
   name: string;
   homepageUrl: string;
   description?: string;
+  /** Optional links shown on the consent page ('' removes one). */
+  privacyPolicyUrl?: string;
+  termsUrl?: string;
   /** An array, or the form's text with one URL per line. */
   redirectUris: string | readonly unknown[];
   type?: ClientType;
@@ -118,7 +124,9 @@ function text(value: unknown, field: string, label: string, max: number, require
   }
   const trimmed = (value ?? '').trim();
   if (required && trimmed === '') {
-    throw new RegistryError('invalid_client_metadata', `${label} is required.`, { [field]: 'Required.' });
+    throw new RegistryError('invalid_client_metadata', `${label} is required.`, {
+      [field]: `Enter the ${label.toLowerCase()}.`,
+    });
   }
   if (trimmed.length > max) {
     const message = `${label} must be at most ${max} characters.`;
@@ -127,14 +135,42 @@ function text(value: unknown, field: string, label: string, max: number, require
   return trimmed;
 }
 
-function homepage(value: unknown): string {
-  const uri = text(value, 'homepage_url', 'Homepage URL', 2000, true);
+function webUrl(value: unknown, field: string, label: string, required: boolean): string {
+  const uri = text(value, field, label, 2000, required);
+  if (uri === '') return uri;
   const url = URL.parse(uri);
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    const message = 'Homepage URL must be an http(s) URL.';
-    throw new RegistryError('invalid_client_metadata', message, { homepage_url: message });
+    const message = `${label} must be an http(s) URL.`;
+    throw new RegistryError('invalid_client_metadata', message, { [field]: message });
   }
   return uri;
+}
+
+const homepage = (value: unknown) => webUrl(value, 'homepage_url', 'Homepage URL', true);
+const privacyPolicy = (value: unknown) => webUrl(value, 'privacy_policy_url', 'Privacy policy URL', false);
+const terms = (value: unknown) => webUrl(value, 'terms_url', 'Terms of service URL', false);
+
+/**
+ * Runs every field's check and reports all failures at once (a form shows each field's error,
+ * not the first one only). Returns the checked values when all passed.
+ */
+function checkAll<T extends Record<string, () => unknown>>(checks: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const values: Record<string, unknown> = {};
+  const failures: RegistryError[] = [];
+  for (const [key, check] of Object.entries(checks)) {
+    try {
+      values[key] = check();
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1) throw failures[0]!;
+  if (failures.length > 1) {
+    const fields = Object.assign({}, ...failures.map((f) => f.fields)) as Record<string, string>;
+    throw new RegistryError(failures[0]!.code, failures.map((f) => f.description).join(' '), fields);
+  }
+  return values as { [K in keyof T]: ReturnType<T[K]> };
 }
 
 export function createAppRegistry(deps: RegistryDeps): AppRegistry {
@@ -170,6 +206,8 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
     return {
       ...metadata,
       client_uri: app.homepageUrl,
+      ...(app.privacyPolicyUrl ? { policy_uri: app.privacyPolicyUrl } : {}),
+      ...(app.termsUrl ? { tos_uri: app.termsUrl } : {}),
       ...(app.type === 'confidential' ? { [CLIENT_SECRETS]: app.secrets } : {}),
     };
   }
@@ -215,10 +253,14 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
     getOwned,
 
     async create(owner, input) {
-      const name = text(input.name, 'name', 'Application name', MAX_NAME, true);
-      const homepageUrl = homepage(input.homepageUrl);
-      const description = text(input.description, 'description', 'Description', MAX_DESCRIPTION, false);
-      const redirectUris = parseRedirectUris(input.redirectUris);
+      const { name, homepageUrl, description, privacyPolicyUrl, termsUrl, redirectUris } = checkAll({
+        name: () => text(input.name, 'name', 'Application name', MAX_NAME, true),
+        homepageUrl: () => homepage(input.homepageUrl),
+        description: () => text(input.description, 'description', 'Description', MAX_DESCRIPTION, false),
+        privacyPolicyUrl: () => privacyPolicy(input.privacyPolicyUrl),
+        termsUrl: () => terms(input.termsUrl),
+        redirectUris: () => parseRedirectUris(input.redirectUris),
+      });
       const type = input.type ?? 'confidential';
       if (type !== 'confidential' && type !== 'public') {
         const message = 'Client type must be confidential or public.';
@@ -242,6 +284,8 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
         name,
         homepageUrl,
         description,
+        ...(privacyPolicyUrl ? { privacyPolicyUrl } : {}),
+        ...(termsUrl ? { termsUrl } : {}),
         redirectUris,
         owner,
         type,
@@ -278,12 +322,28 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
           'Test mode cannot be changed; register a new app.',
         );
       }
-      if (input.name !== undefined) app.name = text(input.name, 'name', 'Application name', MAX_NAME, true);
-      if (input.homepageUrl !== undefined) app.homepageUrl = homepage(input.homepageUrl);
-      if (input.description !== undefined) {
-        app.description = text(input.description, 'description', 'Description', MAX_DESCRIPTION, false);
-      }
-      if (input.redirectUris !== undefined) app.redirectUris = parseRedirectUris(input.redirectUris);
+      const checked = checkAll({
+        name: () =>
+          input.name === undefined ? app.name : text(input.name, 'name', 'Application name', MAX_NAME, true),
+        homepageUrl: () => (input.homepageUrl === undefined ? app.homepageUrl : homepage(input.homepageUrl)),
+        description: () =>
+          input.description === undefined
+            ? app.description
+            : text(input.description, 'description', 'Description', MAX_DESCRIPTION, false),
+        privacyPolicyUrl: () =>
+          input.privacyPolicyUrl === undefined ? app.privacyPolicyUrl : privacyPolicy(input.privacyPolicyUrl),
+        termsUrl: () => (input.termsUrl === undefined ? app.termsUrl : terms(input.termsUrl)),
+        redirectUris: () =>
+          input.redirectUris === undefined ? app.redirectUris : parseRedirectUris(input.redirectUris),
+      });
+      app.name = checked.name;
+      app.homepageUrl = checked.homepageUrl;
+      app.description = checked.description;
+      app.redirectUris = checked.redirectUris;
+      if (checked.privacyPolicyUrl) app.privacyPolicyUrl = checked.privacyPolicyUrl;
+      else delete app.privacyPolicyUrl;
+      if (checked.termsUrl) app.termsUrl = checked.termsUrl;
+      else delete app.termsUrl;
       if (input.scopes !== undefined) app.scopes = allowedScopes(input.scopes);
       return save(app);
     },

@@ -66,6 +66,38 @@ describe('pages option validation', () => {
   });
 });
 
+describe('product option validation', () => {
+  test.each([
+    [{ name: '' }, 'product.name'],
+    [{ name: 'TaskFlow', logoUrl: 'https://cdn.example/logo.png' }, 'product.logoUrl'],
+    [{ name: 'TaskFlow', logoUrl: '//cdn.example/logo.png' }, 'product.logoUrl'],
+    [{ name: 'TaskFlow', homeUrl: 'javascript:alert(1)' }, 'product.homeUrl'],
+    [{ name: 'TaskFlow', supportUrl: 'ftp://help.example' }, 'product.supportUrl'],
+    [{ name: 'TaskFlow', logo: '/logo.svg' }, 'product.logo'],
+  ])('%j is refused, naming %s', async (product, option) => {
+    const error = await mountOAuth(express(), {
+      ...baseOptions('http://localhost:1'),
+      product: product as unknown as OAuthKitOptions['product'],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).option).toBe(option);
+  });
+
+  test('defaults: the issuer host as the name, home at /', async () => {
+    const kit = await mountOAuth(express(), { ...baseOptions('http://localhost:1'), logger: false });
+    try {
+      expect(kit.options.product).toEqual({
+        name: 'localhost',
+        logoUrl: undefined,
+        homeUrl: '/',
+        supportUrl: undefined,
+      });
+    } finally {
+      await kit.close();
+    }
+  });
+});
+
 describe('pages at host-chosen paths', () => {
   let server: Server;
   let kit: OAuthKit;
@@ -78,8 +110,8 @@ describe('pages at host-chosen paths', () => {
     writeFileSync(
       join(hostViews, '_page-head.ejs'),
       readFileSync(kitHead, 'utf8').replace(
-        '<span class="brand">Settings</span>',
-        '<span class="brand">Acme Notes</span>',
+        '<span class="topbar-section">Settings</span>',
+        '<span class="topbar-section">Acme Notes</span>',
       ),
     );
     server = createServer();
@@ -136,7 +168,7 @@ describe('pages at host-chosen paths', () => {
   test("a host's copy of a partial replaces the kit's on every page", async () => {
     for (const path of ['/dev/apps', '/dev/apps/new', '/me/apps']) {
       const html = await (await get(path, 'u1')).text();
-      expect(html).toContain('<span class="brand">Acme Notes</span>');
+      expect(html).toContain('<span class="topbar-section">Acme Notes</span>');
     }
   });
 
