@@ -7,9 +7,11 @@
  * - A model entry lives at `P<Model>:{h(id)}` as a hash: `p` = the payload, AES-256-GCM
  *   encrypted under a key derived from the id, `c` = when it was consumed (ms).
  * - Entries that belong to a grant (codes, tokens) live in their grant's slot instead,
- *   `P<Model>:{g.h(grantId)}:h(id)`, listed in the grant index `Pgrant-index:{g.h(grantId)}`, and
- *   `P<Model>:{h(id)}` only holds a pointer `g` to that slot. So every multi-key step (revoke a
- *   grant, consume, save) runs as one Lua script inside one Cluster slot.
+ *   `P<Model>:{g.h(grantId)}:h(id)`, listed in the grant index `Pgrant-index:{g.h(grantId)}` (a
+ *   sorted set scored by expiry: expired members are dropped whenever one is added, so it holds
+ *   only live entries), and `P<Model>:{h(id)}` only holds a pointer `g` to that slot. So every
+ *   multi-key step (revoke a grant, consume, save) runs as one Lua script inside one Cluster slot.
+ *   Needs Redis 5 or later (scripts read Redis' clock with TIME).
  * - Neither keys nor values contain a token, code, session or interaction id: a copy of the
  *   data cannot be replayed, and decrypting a value needs the id it was stored under.
  */
@@ -77,21 +79,35 @@ if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1`;
 
 /**
+ * Lua: Redis' own clock (ms), the one its key expiry runs on. Grant indexes are sorted sets of
+ * member keys scored by when each expires, so expired members can be dropped by score.
+ */
+const NOW = `local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
  * KEYS: entry, grant index, grant entry. ARGV: payload, ttl, '1' when the grant must exist.
  * Returns 0, storing nothing, when it must and does not (revoked: the entry is dead on arrival).
- * The index lives as long as its longest member.
+ * Drops the index's expired members, so it holds only live ones; the index lives as long as its
+ * longest member.
  */
-const PUT_IN_GRANT = `
+const PUT_IN_GRANT = `${NOW}
 redis.call('DEL', KEYS[1])
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local now = now_ms()
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('HSET', KEYS[1], 'p', ARGV[1])
 local ttl = tonumber(ARGV[2])
 local current = redis.call('TTL', KEYS[2])
-redis.call('SADD', KEYS[2], KEYS[1])
 if ttl > 0 then
   redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('ZADD', KEYS[2], now + ttl * 1000, KEYS[1])
   if current == -2 or (current >= 0 and current < ttl) then redis.call('EXPIRE', KEYS[2], ttl) end
 else
+  redis.call('ZADD', KEYS[2], '+inf', KEYS[1])
   redis.call('PERSIST', KEYS[2])
 end
 return 1`;
@@ -114,25 +130,29 @@ return {3, p}`;
 
 /** KEYS: entry, grant index. */
 const DESTROY_IN_GRANT = `
-redis.call('SREM', KEYS[2], KEYS[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
 return redis.call('DEL', KEYS[1])`;
 
-/** KEYS: grant index. ARGV: key prefix of the model to revoke ('' = every model). */
-const REVOKE_IN_GRANT = `
-local members = redis.call('SMEMBERS', KEYS[1])
+/**
+ * KEYS: grant index. ARGV: key prefix of the model to revoke ('' = every model). Looks at the
+ * live members only: revoking costs what the grant has live.
+ */
+const REVOKE_IN_GRANT = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms())
 local n = 0
-for _, key in ipairs(members) do
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if ARGV[1] == '' or string.sub(key, 1, #ARGV[1]) == ARGV[1] then
     redis.call('DEL', key)
-    redis.call('SREM', KEYS[1], key)
+    redis.call('ZREM', KEYS[1], key)
     n = n + 1
   end
 end
 return n`;
 
-/** KEYS: grant entry, grant index. Destroying a grant takes every code and token with it. */
-const DESTROY_GRANT = `
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', key) end
+/** KEYS: grant entry, grant index. Destroying a grant takes every live code and token with it. */
+const DESTROY_GRANT = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now_ms())
+for _, key in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do redis.call('DEL', key) end
 redis.call('DEL', KEYS[2])
 return redis.call('DEL', KEYS[1])`;
 

@@ -64,6 +64,38 @@ test('a grant index lives as long as its longest-lived member', async () => {
   await store.close();
 });
 
+test('a grant index holds only live entries: 1,000 refreshes of 1-second tokens leave one member once they expired', async () => {
+  const { store, prefix } = freshStore();
+  const grantId = newId();
+  await new store.Adapter('Grant').upsert(grantId, { jti: grantId }, 600);
+  const tokens = new store.Adapter('RefreshToken');
+  // Refresh rotation as oidc-provider does it: consume the presented token, store the next.
+  let presented = newId();
+  await tokens.upsert(presented, { jti: presented, grantId }, 1);
+  // 10 bursts of 100 refreshes, 250 ms apart: tokens of the first bursts expire meanwhile.
+  for (let i = 0; i < 1000; i += 1) {
+    if (i % 100 === 0 && i > 0) await sleep(250);
+    const next = newId();
+    await tokens.consume(presented);
+    await tokens.upsert(next, { jti: next, grantId }, 1);
+    presented = next;
+  }
+  const [index] = (await keysOf(prefix)).filter((key) => key.startsWith(`${prefix}grant-index:`));
+  const members = await client.zrange(index!, '0', '-1');
+  const live = (await Promise.all(members.map((key) => client.exists(key)))).filter(Boolean).length;
+  // Only the last second's tokens are left (at most 5 bursts; some expired since the last one).
+  expect(members.length).toBeLessThanOrEqual(501);
+  expect(live).toBeGreaterThan(0);
+
+  await sleep(1100);
+  const last = newId();
+  await tokens.upsert(last, { jti: last, grantId }, 60);
+  expect(await client.zcard(index!)).toBe(1);
+  await tokens.revokeByGrantId(grantId);
+  expect(await tokens.find(last)).toBeUndefined();
+  await store.close();
+});
+
 test('a Redis that is down fails every call fast with StoreUnavailableError; the store works again once it is back', async () => {
   const server = await RedisServer.start();
   const own = server.client();

@@ -99,6 +99,7 @@ describe('at rest', () => {
       const type = await setup.client.type(key);
       if (type === 'hash') values.push(...Object.values(await setup.client.hgetall(key)));
       else if (type === 'set') values.push(...(await setup.client.smembers(key)));
+      else if (type === 'zset') values.push(...(await setup.client.zrange(key, '0', '-1')));
       else values.push((await setup.client.get(key)) ?? '');
       expect(await setup.client.ttl(key)).toBeGreaterThan(0);
     }
