@@ -123,7 +123,8 @@ export interface Secrets {
   /** Private JWKs published ahead of signing (see rotation above). Default: none. */
   nextSigningKeys?: JWK[];
   /** Keys for oidc-provider's signed cookies and the kit's CSRF tokens; the first signs, all
-   *  verify (rotation). At least 32 characters each. */
+   *  verify (rotation). At least 32 characters each. They also key the hashes of registered
+   *  apps' client secrets: keep a retired key while apps still have secrets hashed under it. */
   cookieKeys: string[];
 }
 
