@@ -20,6 +20,7 @@ import { isJson, readClientRequestBody, withFormBody } from './requests/client-r
 import { completePkceCodeExchange } from './requests/pkce-redirect-uri.js';
 import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './security/rate-limit-middleware.js';
 import { httpsRequiredError } from './security/require-https.js';
+import { misdirectedRequestError, type IssuerHostCheck } from './security/require-issuer-host.js';
 import type { SecurityLogger } from './security/logger.js';
 
 export const MACHINE_PATHS: ReadonlySet<string> = new Set<string>([
@@ -51,6 +52,8 @@ export function machineEndpoints(deps: {
   logger: SecurityLogger;
   /** The kit's userinfo endpoint (userinfo.ts). */
   userinfo: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** Whether the request names the issuer's host (security/require-issuer-host.ts). */
+  namesIssuerHost: IssuerHostCheck;
 }): MachineEndpoint {
   const { limits, httpsRequired, logger } = deps;
   const { provider } = deps;
@@ -64,6 +67,10 @@ export function machineEndpoints(deps: {
   return function serveMachineEndpoint(req, res, path, secure) {
     if (httpsRequired && !secure) {
       refuse(res, path, httpsRequiredError(false));
+      return;
+    }
+    if (!deps.namesIssuerHost(req)) {
+      refuse(res, path, misdirectedRequestError(false));
       return;
     }
     if (path === ROUTES.registration && req.method === 'POST') {

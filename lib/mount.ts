@@ -47,6 +47,7 @@ import {
 import { keepRegistration } from './clients/registration.js';
 import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
+import { issuerHostCheck, requireIssuerHost } from './security/require-issuer-host.js';
 import { createRateLimiters } from './security/rate-limits.js';
 import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
 import { userinfoEndpoint } from './userinfo.js';
@@ -150,6 +151,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   );
 
   const secretHasher = createClientSecretHasher(options.secrets.cookieKeys);
+  const namesIssuerHost = issuerHostCheck(options.issuer, options.trustProxy);
   const authFailures = clientAuthFailures(limiters, events);
   const pageHeaders = pageSecurityHeaders(options.production);
   const provider = createProvider(options, {
@@ -249,12 +251,14 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     httpsRequired: requiresHttps(options),
     logger,
     userinfo: userinfoEndpoint({ verify: verifyAccessToken, accounts: options.accounts }),
+    namesIssuerHost,
   });
   if (options.directEndpoints) serveBeforeExpress(app, serveMachineEndpoint);
 
   const router = express.Router();
   // The kit entry gate sends only kit paths here, the people's pages included.
   if (requiresHttps(options)) router.use(requireHttps());
+  router.use(requireIssuerHost(namesIssuerHost));
   router.use(pageRateLimits(limiters, events));
   router.use(
     interactionRouter({

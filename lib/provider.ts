@@ -16,6 +16,7 @@ import { providerKeys } from './keys/jwks.js';
 import { EXTERNAL_SIGNING_ACK } from './keys/signer.js';
 import type { SecurityEvents } from './security/events.js';
 import { hashedTokenIds } from './security/hashed-token-ids.js';
+import { pinIssuerHost } from './security/require-issuer-host.js';
 import type { SecurityLogger } from './security/logger.js';
 import { revocationReason, tokenRevokedEvent, watchProvider } from './security/provider-events.js';
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
@@ -308,6 +309,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // URLs it builds (discovery, redirects) name the issuer, never the request's Host.
+  pinIssuerHost(provider, options.issuer);
   // Outermost: a store outage anywhere below becomes a 503 JSON answer.
   provider.use(storeUnavailableAnswer);
   if (options.store.refreshRetry) installRefreshRetry(provider, options.store.refreshRetry);
@@ -341,6 +344,11 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     }
     tokenRevokedEvent(oidcCtx, hooks.events);
     if (hooks.hostSignOut && isSignOut(oidcCtx, options.issuer)) await hooks.hostSignOut(ctx.req);
+    // Discovery names only the issuer's URLs (requests for other hosts never get here), so
+    // shared caches may keep it; an hour, like the JWKS clients' usual refresh.
+    if (oidcCtx.oidc?.route === 'discovery' && ctx.status === 200) {
+      ctx.set('Cache-Control', 'public, max-age=3600');
+    }
     if (ctx.oidc?.route === 'registration' && ctx.status === 201 && ctx.body)
       scrubRegistrationResponse(ctx.body);
     // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
