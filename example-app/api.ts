@@ -1,6 +1,6 @@
 /** The example product's own API, protected by requireScope(). */
 import express, { type Router } from 'express';
-import { requireScope } from '../lib/index.js';
+import { requireScope, type AuthInfo } from '../lib/index.js';
 
 export interface Task {
   id: string;
@@ -14,13 +14,13 @@ export interface Tasks {
   create(userId: string, title: string): Task;
 }
 
-export function createTasks(): Tasks {
+function createTasks(seed: (title: string) => string): Tasks {
   const tasksByUser = new Map<string, Task[]>([
     [
       'user_123',
       [
-        { id: 'task_1', title: 'Write the quarterly report', done: false },
-        { id: 'task_2', title: 'Review pull requests', done: true },
+        { id: 'task_1', title: seed('Write the quarterly report'), done: false },
+        { id: 'task_2', title: seed('Review pull requests'), done: true },
       ],
     ],
   ]);
@@ -40,14 +40,33 @@ export function createTasks(): Tasks {
   };
 }
 
-export function apiRouter(tasks: Tasks): Router {
-  const tasksOf = (sub: string) => tasks.of(sub);
+/**
+ * The product's data twice: live, and a sandbox that tokens of test-mode apps see and change
+ * instead (`req.auth.testMode`, docs/pages.md "Test mode"): a developer trying an app in test
+ * mode never reads or changes a user's real tasks.
+ */
+export interface TaskData {
+  live: Tasks;
+  sandbox: Tasks;
+}
+
+export function createTaskData(): TaskData {
+  return { live: createTasks((title) => title), sandbox: createTasks((title) => `${title} (sandbox)`) };
+}
+
+/** The data a request's token may touch. */
+export function tasksFor(data: TaskData, auth: { testMode: boolean }): Tasks {
+  return auth.testMode ? data.sandbox : data.live;
+}
+
+export function apiRouter(data: TaskData): Router {
+  const tasksOf = (auth: AuthInfo) => tasksFor(data, auth).of(auth.sub);
 
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));
 
   api.get('/v1/tasks', requireScope('tasks:read'), (req, res) => {
-    res.json({ data: tasksOf(req.auth!.sub), test_mode: req.auth!.testMode });
+    res.json({ data: tasksOf(req.auth!), test_mode: req.auth!.testMode });
   });
   api.post('/v1/tasks', requireScope('tasks:write'), (req, res) => {
     const title = (req.body as { title?: unknown } | undefined)?.title;
@@ -57,10 +76,10 @@ export function apiRouter(tasks: Tasks): Router {
         .json({ error: 'invalid_request', error_description: 'title must be 1-200 characters.' });
       return;
     }
-    res.status(201).json(tasks.create(req.auth!.sub, title.trim()));
+    res.status(201).json(tasksFor(data, req.auth!).create(req.auth!.sub, title.trim()));
   });
   api.delete('/v1/tasks/:id', requireScope('tasks:delete'), (req, res) => {
-    const list = tasksOf(req.auth!.sub);
+    const list = tasksOf(req.auth!);
     const index = list.findIndex((t) => t.id === req.params.id);
     if (index === -1) {
       res.status(404).json({ error: 'not_found' });
@@ -69,8 +88,9 @@ export function apiRouter(tasks: Tasks): Router {
     list.splice(index, 1);
     res.status(204).end();
   });
-  api.get('/v1/projects', requireScope('projects:read'), (_req, res) => {
-    res.json({ data: [{ id: 'proj_1', name: 'Website relaunch' }] });
+  api.get('/v1/projects', requireScope('projects:read'), (req, res) => {
+    const name = req.auth!.testMode ? 'Website relaunch (sandbox)' : 'Website relaunch';
+    res.json({ data: [{ id: 'proj_1', name }], test_mode: req.auth!.testMode });
   });
   api.get('/v1/user', requireScope('users:read'), (req, res) => {
     res.json({ id: req.auth!.sub, client_id: req.auth!.clientId, scopes: req.auth!.scopes });

@@ -15,7 +15,7 @@ import {
   type OAuthStore,
   type ScopeDefinition,
 } from '../lib/index.js';
-import { apiRouter, createTasks } from './api.js';
+import { apiRouter, createTaskData } from './api.js';
 import { mcpRouter } from './mcp.js';
 import { demoClientRouter } from './demo-client.js';
 import { authenticate, findUser, isAdmin } from './users.js';
@@ -179,7 +179,8 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
   });
   // ───────────────────────────────────────────────────────────────────────────
 
-  const tasks = createTasks();
+  // Live data, and the sandbox test-mode apps' tokens are routed to (api.ts).
+  const tasks = createTaskData();
   app.use(apiRouter(tasks));
   // The MCP server for AI agents, at <issuer>/mcp (the MCP resource declared above).
   app.use(mcpRouter(issuer, tasks));

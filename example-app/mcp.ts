@@ -12,7 +12,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { requireScope } from '../lib/index.js';
-import type { Tasks } from './api.js';
+import { tasksFor, type TaskData, type Tasks } from './api.js';
 
 const TOOL_SCOPES: Record<string, string> = { list_tasks: 'tasks:read', create_task: 'tasks:write' };
 
@@ -60,7 +60,7 @@ function mcpServer(tasks: Tasks, userId: string): McpServer {
   return server;
 }
 
-export function mcpRouter(issuer: string, tasks: Tasks): Router {
+export function mcpRouter(issuer: string, data: TaskData): Router {
   const mcpScope = requireScope.forResource(`${issuer}/mcp`);
   const anyTaskScope = mcpScope.any('tasks:read', 'tasks:write');
   // A tool call needs exactly its tool's scope (also what a request without a token is told).
@@ -75,7 +75,7 @@ export function mcpRouter(issuer: string, tasks: Tasks): Router {
   const router = express.Router();
   router.post('/mcp', express.json({ limit: '64kb' }), guard, async (req, res, next) => {
     try {
-      const server = mcpServer(tasks, req.auth!.sub);
+      const server = mcpServer(tasksFor(data, req.auth!), req.auth!.sub);
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
         enableJsonResponse: true,
