@@ -28,6 +28,7 @@ import { clientAdapter } from './clients/client-adapter.js';
 import { createMetadataDocumentResolver } from './clients/metadata-document.js';
 import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
 import { OIDC_SCOPE_CLAIMS, OIDC_SCOPES } from './oidc/claims.js';
+import { introspectionAllowed, revocationAllowed } from './tokens/endpoint-policies.js';
 import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
@@ -225,8 +226,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       // acknowledgement against its own version at start-up: it is pinned with it.
       externalSigningSupport: { enabled: true, ack: EXTERNAL_SIGNING_ACK },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       registration: registrationFeature(options.registration, catalog),
       userinfo: { enabled: false },
       // RFC 9126 at ROUTES.pushed_authorization_request; a client may be required to use it

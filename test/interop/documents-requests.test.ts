@@ -419,3 +419,45 @@ describe('authorization without scope, scope names, revocation body', () => {
     expect(await response.json()).toEqual({});
   });
 });
+
+describe('who may revoke and introspect', () => {
+  test('a client revokes only its own tokens; a public client introspects only its own', async () => {
+    const result = await publicCode();
+    const tokens = await json('/oauth/token', {
+      grant_type: 'authorization_code',
+      code: codeOf(result),
+      client_id: TEST_PUBLIC_CLIENT.clientId,
+      code_verifier: result.codeVerifier,
+    });
+    const refreshToken = tokens.json.refresh_token as string;
+    // A confidential client presenting another client's token is refused, and nothing changes.
+    const foreign = await json('/oauth/revoke', { token: refreshToken }, { authorization: basic });
+    expect(refused(foreign, 'invalid_request')).toMatch(/not authorized to revoke/);
+    const own = await json('/oauth/introspect', {
+      token: refreshToken,
+      client_id: TEST_PUBLIC_CLIENT.clientId,
+    });
+    expect(own.json.active).toBe(true);
+
+    const other = await authorize(server.issuer, {
+      clientId: TEST_CLIENT.clientId,
+      redirectUri,
+      scope: 'tasks:read',
+    });
+    const theirs = await json(
+      '/oauth/token',
+      {
+        grant_type: 'authorization_code',
+        code: codeOf(other),
+        code_verifier: other.codeVerifier,
+        redirect_uri: redirectUri,
+      },
+      { authorization: basic },
+    );
+    const peek = await json('/oauth/introspect', {
+      token: theirs.json.refresh_token as string,
+      client_id: TEST_PUBLIC_CLIENT.clientId,
+    });
+    expect(peek.json).toEqual({ active: false });
+  });
+});
