@@ -25,7 +25,7 @@ import type { ClientAuthFailures } from './security/client-auth-failures.js';
 import { DEFAULT_SCOPE, settleAuthorizationScope } from './scopes/authorization-scope.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { clientAdapter } from './clients/client-adapter.js';
-import { createMetadataDocumentResolver } from './clients/metadata-document.js';
+import { createMetadataDocumentResolver, METADATA_DOCUMENT } from './clients/metadata-document.js';
 import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
 import { OIDC_SCOPE_CLAIMS, OIDC_SCOPES } from './oidc/claims.js';
 import { introspectionAllowed, revocationAllowed } from './tokens/endpoint-policies.js';
@@ -148,6 +148,19 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     );
   }
 
+  // Clients that registered themselves (dynamic registration, metadata documents) are vouched
+  // for by nobody: the user approves every authorization they start, even for scopes granted before.
+  policy
+    .get('consent')!
+    .checks.add(
+      new interactionPolicy.Check(
+        'self_registered_client',
+        'self-registered clients always ask the user',
+        (ctx) =>
+          ctx.oidc.client?.[SELF_REGISTERED] === true && !(ctx.oidc.result && 'consent' in ctx.oidc.result),
+      ),
+    );
+
   /** A kit page oidc-provider serves, with the same headers as every other kit page. */
   async function renderPage(
     ctx: KoaContextWithOIDC,
@@ -173,7 +186,13 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     ),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
     extraClientMetadata: {
-      properties: ['urn:oauth-kit:test_mode', DEFAULT_SCOPE, CLIENT_SECRETS, SELF_REGISTERED],
+      properties: [
+        'urn:oauth-kit:test_mode',
+        DEFAULT_SCOPE,
+        CLIENT_SECRETS,
+        SELF_REGISTERED,
+        METADATA_DOCUMENT,
+      ],
     },
     // oidc-provider runs these on every authorization and pushed authorization request, after
     // its own checks: default scopes, offline_access (scopes/authorization-scope.ts).

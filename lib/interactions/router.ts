@@ -12,6 +12,8 @@ import { accountLabel } from '../accounts/label.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
+import { METADATA_DOCUMENT } from '../clients/metadata-document.js';
+import { SELF_REGISTERED } from '../clients/registration.js';
 import { BUILT_IN_SCOPES, type ScopeCatalog } from '../scopes/catalog.js';
 import { clientIp } from '../security/request-identity.js';
 import type { SecurityEvents } from '../security/events.js';
@@ -93,6 +95,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
       policyUri: client?.policyUri,
       tosUri: client?.tosUri,
       testMode: Boolean(client?.['urn:oauth-kit:test_mode']),
+      // Registered by itself (no developer vouches for it); a metadata document names its host.
+      selfRegistered: client?.[SELF_REGISTERED] === true,
+      documentHost: client?.[METADATA_DOCUMENT] === true ? URL.parse(String(clientId))?.host : undefined,
     };
   }
 

@@ -104,6 +104,8 @@ test('an MCP SDK agent known by its document URL connects, sees consent with its
     const consent = agent.provider.consentPages[0]!;
     expect(consent).toContain('Doc Agent');
     expect(consent).toContain('127.0.0.1');
+    expect(consent).toContain('Self-registered');
+    expect(consent).toContain(`published by <strong>${new URL(docs).host}</strong>`);
     expect(decodeJwt(agent.provider.tokens()!.access_token)).toMatchObject({
       aud: `${server.issuer}/mcp`,
       client_id: clientId,

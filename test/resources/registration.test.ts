@@ -105,6 +105,44 @@ test("the MCP SDK's registration body gets 201, no secret, and the client comple
   expect(decodeJwt(refreshed.access_token).aud).toBe(`${server.issuer}/mcp`);
 });
 
+test('a self-registered client always sees consent, marked as such; a registered app does not', async () => {
+  const { json } = await register(sdkBody(server.port));
+  const clientId = String(json.client_id);
+  const redirectUri = `http://127.0.0.1:${server.port}/callback`;
+  const first = await authorize(server.issuer, { clientId, redirectUri, scope: 'tasks:read' });
+  expect(first.callback.searchParams.get('code')).toBeTruthy();
+  // Same user, same scope, already granted: the page is consent again, saying who vouches for it.
+  const again = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'tasks:read',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  });
+  const { response } = await first.agent.follow(`/oauth/authorize?${again}`);
+  const html = await response.text();
+  expect(html).toContain('name="decision"');
+  expect(html).toContain('Self-registered');
+  expect(html).toContain('http://127.0.0.1:');
+  // The kit's own (developer-registered) client is not asked twice for what was granted.
+  const control = await authorize(server.issuer, {
+    clientId: 'test_abc123',
+    redirectUri: `http://localhost:${server.port}/callback`,
+    scope: 'tasks:read',
+    agent: first.agent,
+  });
+  const controlAgain = new URLSearchParams({
+    client_id: 'test_abc123',
+    redirect_uri: `http://localhost:${server.port}/callback`,
+    response_type: 'code',
+    scope: 'tasks:read',
+  });
+  const second = await first.agent.follow(`/oauth/authorize?${controlAgain}`);
+  expect(control.callback.searchParams.get('code')).toBeTruthy();
+  expect(second.url).toContain('/callback');
+});
+
 test.each([
   ['not JSON', '{"redirect_uris":', 'invalid_request'],
   ['a JSON array', [], 'invalid_request'],
