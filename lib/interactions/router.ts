@@ -50,6 +50,8 @@ export function pageSecurityHeaders(production: boolean) {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'none'"],
+        // No scripts at all, inline or not (helmet's default would allow 'self').
+        scriptSrc: ["'none'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         frameAncestors: ["'none'"],

@@ -40,6 +40,12 @@ export interface ResourceServerOptions extends ResourceServerSettings {
   store?: OAuthStore;
   /** Introspect tokens that are not the issuer's JWTs (opaque or foreign) at the issuer. */
   introspection?: IntrospectionSettings;
+  /**
+   * Origins besides the issuer's own that its discovery may name as `jwks_uri` (e.g. a CDN),
+   * each `https:`. Default: none — a `jwks_uri` elsewhere stops start-up, since whoever serves
+   * the keys decides which tokens this service accepts.
+   */
+  jwksOrigins?: string[];
   /** Least time between two JWKS fetches triggered by unknown `kid`s (s). Default 30. */
   jwksCooldownSeconds?: number;
   /** Longest access-token lifetime at the issuer (s): how long revocations are remembered. Default 3600. */
@@ -65,6 +71,7 @@ export async function mountResourceServer(
     introspection,
     maxTokenLifetimeSeconds,
     jwksCooldownSeconds,
+    jwksOrigins,
     ...rest
   } = options;
   let issuer: URL;
@@ -95,7 +102,7 @@ export async function mountResourceServer(
   let keys: JWTVerifyGetKey;
   if (jwks) keys = createLocalJWKSet(jwks);
   else if (metadata?.jwks_uri) {
-    keys = createRemoteJWKSet(new URL(metadata.jwks_uri), {
+    keys = createRemoteJWKSet(trustedJwksUri(metadata.jwks_uri, issuer, jwksOrigins), {
       cooldownDuration: (jwksCooldownSeconds ?? 30) * 1000,
       cacheMaxAge: 10 * 60_000,
     });
@@ -180,5 +187,28 @@ function standaloneResources(
       const url = resourceUrl(resources ? `resources[${i}].url` : 'audience', r?.url);
       return [url, protectedResource(url, r.scopes)];
     }),
+  );
+}
+
+/** The discovered `jwks_uri`, if it is on the issuer's origin or an allowed https origin. */
+function trustedJwksUri(jwksUri: string, issuer: URL, allowed: string[] | undefined): URL {
+  if (allowed !== undefined && !Array.isArray(allowed)) {
+    throw new ConfigurationError('jwksOrigins', 'must be an array of https origins.');
+  }
+  const origins = (allowed ?? []).map((origin, i) => {
+    const url = URL.parse(String(origin));
+    if (!url || url.protocol !== 'https:' || url.origin !== String(origin).replace(/\/$/, '')) {
+      throw new ConfigurationError(`jwksOrigins[${i}]`, `"${String(origin)}" is not an https origin.`);
+    }
+    return url.origin;
+  });
+  const url = URL.parse(jwksUri);
+  if (url && (url.origin === issuer.origin || (url.protocol === 'https:' && origins.includes(url.origin)))) {
+    return url;
+  }
+  throw new ConfigurationError(
+    'issuer',
+    `publishes a jwks_uri outside its origin (${url?.origin ?? 'not a URL'}).`,
+    'If that https origin serves its keys, list it in `jwksOrigins`.',
   );
 }

@@ -181,6 +181,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError(describe(error));
     }
+    // jose checks `iat` only against a maximum age: a token issued in the future (a forged
+    // clock, a signing key used elsewhere) is refused beyond the clock tolerance.
+    if ((claims.iat as number) > now() / 1000 + clockTolerance) {
+      throw new InvalidTokenError('The access token is not yet valid.');
+    }
     const clientId = claims.client_id;
     const grantId = claims.gid;
     if (
