@@ -221,16 +221,22 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
       });
       return;
     }
-    const account = await authenticate(String(body.email ?? ''), String(body.password ?? ''));
-    if (!account) {
-      res.status(401).render('signin', {
-        error: 'Email or password is incorrect.',
+    // The kit's login guard: the same IP limit and account lockout as its login page.
+    const email = String(body.email ?? '');
+    const attempt = await kit.guardLogin(req, email, () => authenticate(email, String(body.password ?? '')));
+    if (!attempt.ok) {
+      const limited = attempt.reason === 'rate_limited';
+      if (limited) res.set('Retry-After', String(attempt.retryAfterSeconds));
+      res.status(limited ? 429 : 401).render('signin', {
+        error: limited
+          ? `Too many sign-in attempts. Try again in ${Math.ceil(attempt.retryAfterSeconds / 60)} minute(s).`
+          : 'Email or password is incorrect.',
         returnTo: safeReturn(body.return_to),
         csrfToken: signinToken(req),
       });
       return;
     }
-    await startSession(req, account.id);
+    await startSession(req, attempt.account.id);
     res.redirect(303, safeReturn(body.return_to));
   });
   const requireFormToken: express.RequestHandler = (req, res, next) => {

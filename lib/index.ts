@@ -38,6 +38,7 @@ export type {
   SecurityEventType,
 } from './security/events.js';
 export type { SecurityLogger } from './security/logger.js';
+export type { LoginAttempt, LoginGuard } from './security/login-guard.js';
 export { RegistryError } from './registry/errors.js';
 export type { RegistryErrorCode } from './registry/errors.js';
 export type { AppInput, AppRegistry, ClientType, RegisteredApp, ScopeRequest } from './registry/registry.js';

@@ -48,6 +48,7 @@ import { keepRegistration } from './clients/registration.js';
 import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
 import { issuerHostCheck, requireIssuerHost } from './security/require-issuer-host.js';
+import { createLoginGuard, type LoginGuard } from './security/login-guard.js';
 import { createRateLimiters } from './security/rate-limits.js';
 import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
 import { userinfoEndpoint } from './userinfo.js';
@@ -73,6 +74,13 @@ export interface OAuthKit {
    * apps revokes them). Resolves once the session is gone from the store.
    */
   endSession(req: express.Request, res: express.Response): Promise<void>;
+  /**
+   * The kit's login guard for your own sign-in form: the same per-IP limit (`login.perIp`) and
+   * per-account lockout (`login.perAccount`) as the kit's login page, on the same counters, so
+   * guessing passwords at either form is stopped at both. Call it with the login name typed and
+   * your password check; answer `rate_limited` with 429 and `Retry-After`.
+   */
+  guardLogin: LoginGuard;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -255,6 +263,8 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
   if (options.directEndpoints) serveBeforeExpress(app, serveMachineEndpoint);
 
+  const guardLogin = createLoginGuard(limiters, events);
+
   const router = express.Router();
   // The kit entry gate sends only kit paths here, the people's pages included.
   if (requiresHttps(options)) router.use(requireHttps());
@@ -267,8 +277,8 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       catalog,
       views,
       csrf,
-      limiters,
       events,
+      guardLogin,
       describeClient: async (clientId) => {
         const registered = await apps.get(clientId);
         if (!registered) return undefined;
@@ -330,6 +340,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     },
     securityEvents: { emit: events.emit },
     endSession: (req, res) => endProviderSession(provider, req, res),
+    guardLogin: (req, login, verify) => guardLogin(req, login, verify),
     apps,
     async close() {
       grantStatus.close();

@@ -17,7 +17,7 @@ import { SELF_REGISTERED } from '../clients/registration.js';
 import { BUILT_IN_SCOPES, type ScopeCatalog } from '../scopes/catalog.js';
 import { clientIp } from '../security/request-identity.js';
 import type { SecurityEvents } from '../security/events.js';
-import type { RateLimiters } from '../security/rate-limits.js';
+import type { createLoginGuard } from '../security/login-guard.js';
 import type { Csrf } from './csrf.js';
 import { endProviderSession } from './end-session.js';
 import { KIT_VIEWS, type ViewRenderer } from './views.js';
@@ -28,8 +28,9 @@ export interface InteractionDeps {
   catalog: ScopeCatalog;
   views: ViewRenderer;
   csrf: Csrf;
-  limiters: RateLimiters;
   events: SecurityEvents;
+  /** The login guard the host's own sign-in shares (same counters). */
+  guardLogin: ReturnType<typeof createLoginGuard>;
   /**
    * Who built a client and what it does, for consent (developer-registered apps: the owner's
    * email or name and the app's description). Undefined: the product's own client.
@@ -79,7 +80,7 @@ function field(body: unknown, name: string): string {
 }
 
 export function interactionRouter(deps: InteractionDeps): Router {
-  const { provider, options, catalog, views, csrf, limiters, events } = deps;
+  const { provider, options, catalog, views, csrf, events, guardLogin } = deps;
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -210,33 +211,23 @@ export function interactionRouter(deps: InteractionDeps): Router {
     if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
       throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
     }
-    // Per-account lockout (README "Security"): keyed by a hash of the login name, checked
-    // before the password so a locked account gives an attacker nothing to test against.
+    // The login guard (security/login-guard.ts): the per-account lockout, checked before the
+    // password; this route's IP limit was counted by the rate-limit middleware.
     const email = field(req.body, 'email');
-    const loginHash = events.loginHash(email);
-    const clientId = String(params.client_id);
-    const ip = clientIp(req);
-    const lockedFor = await limiters.loginLockedFor(loginHash);
-    if (lockedFor) {
-      events.emit(
-        'rate_limit.exceeded',
-        { limit: 'login.perAccount', retryAfterSeconds: lockedFor, clientId },
-        ip,
-      );
-      return renderLogin(req, res, uid, 429, tooManyAttempts(lockedFor), lockedFor);
-    }
-    const account = await options.accounts.authenticate(email, field(req.body, 'password'));
-    if (!account) {
-      events.emit('login.failed', { loginHash, clientId }, ip);
-      const lockFor = await limiters.loginFailed(loginHash);
-      if (lockFor) {
-        events.emit('login.locked', { loginHash, lockedForSeconds: lockFor, clientId }, ip);
-        return renderLogin(req, res, uid, 429, tooManyAttempts(lockFor), lockFor);
+    const attempt = await guardLogin(
+      req,
+      email,
+      () => options.accounts.authenticate(email, field(req.body, 'password')),
+      { clientId: String(params.client_id), ipCounted: true },
+    );
+    if (!attempt.ok) {
+      if (attempt.reason === 'invalid_credentials') {
+        return renderLogin(req, res, uid, 401, 'Email or password is incorrect.');
       }
-      return renderLogin(req, res, uid, 401, 'Email or password is incorrect.');
+      const wait = attempt.retryAfterSeconds;
+      return renderLogin(req, res, uid, 429, tooManyAttempts(wait), wait);
     }
-    await limiters.loginSucceeded(loginHash);
-    events.emit('login.succeeded', { accountId: account.id, clientId }, ip);
+    const { account } = attempt;
     const authenticatedAt = Math.floor(Date.now() / 1000);
     await options.accounts.signIn?.(req, account);
     await finish(req, res, { login: { accountId: account.id, ts: authenticatedAt } }, false);

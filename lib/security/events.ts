@@ -33,7 +33,7 @@ export interface SecurityEventDetails {
   'authorization_code.reuse_detected': { clientId: string; grantId?: string };
   /** A client failed to authenticate at the token, revocation or introspection endpoint. */
   'client.authentication_failed': { clientId?: string; endpoint: string };
-  /** Wrong credentials on the kit's login page. */
+  /** Wrong credentials on the kit's login page, or a host sign-in form using `kit.guardLogin`. */
   'login.failed': { loginHash: string; clientId?: string };
   /** Too many failed logins for one account: it is locked for `lockedForSeconds`. */
   'login.locked': { loginHash: string; lockedForSeconds: number; clientId?: string };
