@@ -1,5 +1,5 @@
 /** The example product's own API, protected by requireScope(). */
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { requireScope, type AuthInfo } from '../lib/index.js';
 
 export interface Task {
@@ -63,12 +63,14 @@ export function apiRouter(data: TaskData): Router {
   const tasksOf = (auth: AuthInfo) => tasksFor(data, auth).of(auth.sub);
 
   const api = express.Router();
-  api.use(express.json({ limit: '16kb' }));
+  // Read only where a body is expected, after the token was checked: an unauthenticated request
+  // gets its 401 without the server reading what it sent.
+  const json = express.json({ limit: '16kb' });
 
   api.get('/v1/tasks', requireScope('tasks:read'), (req, res) => {
     res.json({ data: tasksOf(req.auth!), test_mode: req.auth!.testMode });
   });
-  api.post('/v1/tasks', requireScope('tasks:write'), (req, res) => {
+  api.post('/v1/tasks', requireScope('tasks:write'), json, (req, res) => {
     const title = (req.body as { title?: unknown } | undefined)?.title;
     if (typeof title !== 'string' || title.trim() === '' || title.length > 200) {
       res
@@ -94,6 +96,22 @@ export function apiRouter(data: TaskData): Router {
   });
   api.get('/v1/user', requireScope('users:read'), (req, res) => {
     res.json({ id: req.auth!.sub, client_id: req.auth!.clientId, scopes: req.auth!.scopes });
+  });
+  // A body the JSON parser refused (malformed, too large, unknown charset or encoding): an
+  // RFC-shaped 4xx, never Express's HTML error page. Other errors go on (requireScope's to
+  // oauthErrorHandler).
+  api.use('/v1', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (err as { status?: unknown; type?: unknown }).status;
+    const fromParser = typeof (err as { type?: unknown }).type === 'string';
+    if (res.headersSent || !fromParser || typeof status !== 'number' || status < 400 || status >= 500) {
+      next(err);
+      return;
+    }
+    res.status(status).json({
+      error: 'invalid_request',
+      error_description:
+        status === 413 ? 'The body is larger than 16 KB.' : 'The body could not be read as UTF-8 JSON.',
+    });
   });
   return api;
 }

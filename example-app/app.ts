@@ -278,5 +278,19 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
   );
 
   app.use(oauthErrorHandler());
+  // Anything left: a short answer without detail, in every mode (Express's own page would show
+  // the stack trace outside production). Bodies the product could not read are the client's 4xx.
+  app.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const given = (err as { status?: unknown }).status;
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
+    if (status === 500) console.error('TaskFlow: request failed:', (err as Error)?.name);
+    const error = status === 500 ? 'server_error' : 'invalid_request';
+    if (req.path.startsWith('/v1/') || req.accepts(['html', 'json']) === 'json') {
+      res.status(status).json({ error, error_description: 'The request could not be completed.' });
+    } else {
+      res.status(status).render('demo-error', { message: 'The request could not be completed.' });
+    }
+  });
   return { app, kit };
 }

@@ -30,6 +30,7 @@ import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from 
 import { OIDC_SCOPE_CLAIMS, OIDC_SCOPES } from './oidc/claims.js';
 import { introspectionAllowed, revocationAllowed } from './tokens/endpoint-policies.js';
 import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
+import { capDescription, capErrorBody } from './errors/echo-limit.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
 
@@ -316,7 +317,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       hooks.pageHeaders(ctx.req, ctx.res, () => {});
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = await hooks.renderErrorPage(out);
+      ctx.body = await hooks.renderErrorPage(
+        out.error_description ? { ...out, error_description: capDescription(out.error_description) } : out,
+      );
     },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -391,6 +394,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       const description = invalidGrantDescription(ctx.state.invalidGrantDetail, ctx.oidc.params?.grant_type);
       if (description) ctx.body = { ...ctx.body, error_description: description };
     }
+    // No error answer echoes the request at length (errors/echo-limit.ts).
+    if (typeof ctx.body?.error === 'string') ctx.body = capErrorBody(ctx.body);
   });
 
   return provider;

@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { SecurityLogger } from '../security/logger.js';
+import { capDescription } from './echo-limit.js';
 import { KitRequestError } from './request-error.js';
 
 export interface ErrorBody {
@@ -54,5 +55,5 @@ export function writeJsonError(
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+  res.end(JSON.stringify({ ...body, error_description: capDescription(body.error_description) }));
 }

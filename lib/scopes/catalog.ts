@@ -5,6 +5,7 @@
  */
 import { errors } from 'oidc-provider';
 import type { ScopeDefinition } from '../config/options.js';
+import { nameSome } from '../errors/echo-limit.js';
 
 /** Scopes the kit defines itself (OpenID Connect and refresh tokens), as users read them. */
 export const BUILT_IN_SCOPES: ReadonlyMap<string, { group: string; description: string }> = new Map([
@@ -71,7 +72,7 @@ export function createScopeCatalog(
       }
       if (unknown.length > 1) {
         throw new errors.InvalidScope(
-          `requested scopes are not supported: ${unknown.join(', ')}`,
+          `requested scopes are not supported: ${nameSome(unknown)}`,
           unknown.join(' '),
         );
       }
