@@ -180,8 +180,14 @@ function expectStallAnswers(answers: Answer[]): void {
   const unavailable = /[?&]error=temporarily_unavailable&/;
   const authorizes = answers.filter((a) => a.kind === 'authorize');
   expect(authorizes.filter((a) => a.status !== 303 || !unavailable.test(a.location ?? ''))).toEqual([]);
+  // requireScope and token info need the store only when the revocation feed cannot vouch for
+  // the grant (a cached verdict, the feed's subscription up): 200, or 503 with Retry-After.
+  const resource = answers.filter((a) => ['api', 'token_info'].includes(a.kind));
+  expect(resource.filter((a) => a.status !== 200 && (a.status !== 503 || a.retryAfter === null))).toEqual([]);
   // Everything else needs the store: a 503 with Retry-After, never another error.
-  const others = answers.filter((a) => !['client_credentials', 'authorize'].includes(a.kind));
+  const others = answers.filter(
+    (a) => !['client_credentials', 'authorize', 'api', 'token_info'].includes(a.kind),
+  );
   expect(others.filter((a) => a.status !== 503 || a.retryAfter === null)).toEqual([]);
 }
 
