@@ -51,6 +51,12 @@ export interface RecordStore {
     value: T,
     options?: { ttlSeconds?: number; indexes?: string[] },
   ): Promise<void>;
+  /**
+   * Creates the record unless a live one exists, atomically across every process sharing the
+   * store (Redis: SET NX). Resolves true when it created it. For single-use markers (a DPoP
+   * proof's `jti`), so it takes no indexes.
+   */
+  setIfAbsent<T>(collection: string, id: string, value: T, options: { ttlSeconds: number }): Promise<boolean>;
   delete(collection: string, id: string): Promise<void>;
   /** Ids of the live records of `collection` filed under `index`. */
   findIds(collection: string, index: string): Promise<string[]>;

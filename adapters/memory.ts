@@ -159,6 +159,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
         ids.add(id);
       }
     },
+    async setIfAbsent(collection, id, value, opts) {
+      // Check-and-set without an await in between: atomic on Node's single thread.
+      if (live(`record:${collection}`, id) !== undefined) return false;
+      const expiresAt = Date.now() + opts.ttlSeconds * 1000;
+      table(`record:${collection}`).set(id, { payload: { value: structuredClone(value) }, expiresAt });
+      return true;
+    },
     async delete(collection, id) {
       remove(`record:${collection}`, id);
       for (const key of recordIndexesOf.get(`${collection}\0${id}`) ?? []) recordIndex.get(key)?.delete(id);

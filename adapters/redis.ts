@@ -485,6 +485,12 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
         run(SCRIPTS.recordSet, [keys.record(id), keys.indexesOf(id)], ['', 0, keys.indexPrefix, id]),
       );
     },
+    async setIfAbsent(collection, id, value, opts) {
+      const keys = recordKeys(collection);
+      const ttl = Math.max(1, Math.ceil(opts.ttlSeconds));
+      const created = await call(() => client.set(keys.record(id), JSON.stringify(value), 'EX', ttl, 'NX'));
+      return created === 'OK';
+    },
     async findIds(collection, index) {
       const keys = recordKeys(collection);
       return (await call(() =>

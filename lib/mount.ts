@@ -32,6 +32,7 @@ import { createAuthorizations } from './registry/authorizations.js';
 import { isAppActive } from './registry/app-status.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createClientSecretHasher } from './registry/secrets.js';
+import { createDpopVerifier, DPOP_ALGORITHMS } from './resource-server/dpop.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
 import { protectedResource, serveResourceMetadata } from './resource-server/metadata.js';
 import { setResourceServer } from './resource-server/require-scope.js';
@@ -52,6 +53,12 @@ import { createLoginGuard, type LoginGuard } from './security/login-guard.js';
 import { createRateLimiters } from './security/rate-limits.js';
 import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
 import { userinfoEndpoint } from './userinfo.js';
+import { installJwtAccessTokenEndpoints } from './tokens/jwt-access-token-endpoints.js';
+import {
+  createAccessTokenStatus,
+  revokeAccessToken,
+  storeReplayCheck,
+} from './tokens/revoked-access-tokens.js';
 
 export interface OAuthKit {
   /** The underlying oidc-provider instance, for advanced hooks and events. */
@@ -216,12 +223,29 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     maxTokenLifetimeSeconds: options.ttl.accessToken,
     whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
   });
+  const tokenStatus = createAccessTokenStatus(options.store, {
+    maxTokenLifetimeSeconds: options.ttl.accessToken,
+    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+  });
+  const clockToleranceSeconds = options.resourceServer.clockToleranceSeconds ?? 5;
+  const { dpop } = options.resourceServer;
   const verifyAccessToken = createTokenVerifier({
     issuer: options.issuer,
     audience: options.resources.map((r) => r.url),
     keys: createLocalJWKSet(publicJwks(options.secrets)),
     algorithms: [options.signingAlgorithm],
-    clockToleranceSeconds: options.resourceServer.clockToleranceSeconds ?? 5,
+    clockToleranceSeconds,
+    isTokenActive: tokenStatus.isActive,
+    knownTokenStatus: tokenStatus.peek,
+    ...(dpop === false
+      ? {}
+      : {
+          dpop: createDpopVerifier({
+            ...dpop,
+            clockToleranceSeconds,
+            replay: storeReplayCheck(options.store.records),
+          }),
+        }),
     isGrantActive: grantStatus.isActive,
     // A disabled or deleted app's tokens stop at once: the store says so (registry/app-status.ts),
     // and the registry announces the change on the feed so every process re-checks.
@@ -232,12 +256,22 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
   const resources = new Map(options.resources.map((r) => [r.url, protectedResource(r.url, r.scopes)]));
   const tokenLocations = options.resourceServer.tokenLocations ?? ['header'];
+  const challenge = {
+    realm: options.resourceServer.realm,
+    dpopAlgorithms: dpop === false ? undefined : DPOP_ALGORITHMS,
+  };
   setResourceServer(app.locals, {
     verify: verifyAccessToken,
-    realm: options.resourceServer.realm,
     tokenLocations,
     wildcardScopes: options.resourceServer.wildcardScopes ?? true,
     resources,
+    ...challenge,
+  });
+  // RFC 7009 revocation and RFC 7662 introspection of the kit's JWT access tokens.
+  installJwtAccessTokenEndpoints(provider, {
+    verify: verifyAccessToken,
+    revoke: (token) => revokeAccessToken(options.store, token, clockToleranceSeconds),
+    events,
   });
   // RFC 9728 metadata of the resources on the issuer's origin (others publish their own).
   const resourceMetadata = serveResourceMetadata(
@@ -258,7 +292,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     ),
     httpsRequired: requiresHttps(options),
     logger,
-    userinfo: userinfoEndpoint({ verify: verifyAccessToken, accounts: options.accounts }),
+    userinfo: userinfoEndpoint({
+      verify: verifyAccessToken,
+      accounts: options.accounts,
+      url: new URL(ROUTES.userinfo, options.issuer).href,
+      dpopAlgorithms: challenge.dpopAlgorithms,
+    }),
     namesIssuerHost,
   });
   if (options.directEndpoints) serveBeforeExpress(app, serveMachineEndpoint);
@@ -318,7 +357,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     );
   }
   router.use(resourceMetadata.handler);
-  router.use(tokenInfoRouter(verifyAccessToken));
+  router.use(tokenInfoRouter(verifyAccessToken, challenge));
   router.use(browserProviderPaths(provider));
   router.use(kitErrorHandler({ views, logger, pageHeaders }));
   app.use(
@@ -345,6 +384,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     async close() {
       grantStatus.close();
       clientStatus.close();
+      tokenStatus.close();
       await options.store.close();
     },
   };

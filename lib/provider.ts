@@ -13,6 +13,7 @@ import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
 import { providerKeys } from './keys/jwks.js';
+import { DPOP_ALGORITHMS } from './resource-server/dpop.js';
 import { EXTERNAL_SIGNING_ACK } from './keys/signer.js';
 import type { SecurityEvents } from './security/events.js';
 import { hashedTokenIds } from './security/hashed-token-ids.js';
@@ -237,6 +238,8 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       ...(options.serviceDocumentation ? { service_documentation: options.serviceDocumentation } : {}),
       ...(options.clientMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
     },
+    // The proof algorithms the kit's resource servers accept, and no others.
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGORITHMS] },
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: tokenLifetimes(options),
     ...refreshTokenPolicy,
@@ -270,9 +273,9 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
           await renderPage(ctx, 'logged-out', { clientName: ctx.oidc.client?.clientName });
         },
       },
-      // Off until requireScope and token info verify DPoP proofs: a key-bound token must never
-      // be accepted without its proof (the resource servers refuse it as Bearer either way).
-      dPoP: { enabled: false },
+      // RFC 9449: tokens bound to the client's key; requireScope and token info ask for the
+      // proof (resource-server/dpop.ts). Off with `resourceServer.dpop: false`.
+      dPoP: { enabled: options.resourceServer.dpop !== false },
       resourceIndicators: {
         enabled: true,
         // RFC 8707: without a `resource` parameter, tokens are for the host's default resource.

@@ -10,17 +10,42 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountHooks } from './config/options.js';
 import { BearerError, InsufficientScopeError, InvalidTokenError } from './errors/bearer-errors.js';
 import { releasedClaims } from './oidc/claims.js';
-import { getBearerToken } from './resource-server/get-token.js';
+import { getAccessToken } from './resource-server/get-token.js';
 import type { TokenVerifier } from './resource-server/verify.js';
 
 export function userinfoEndpoint(deps: {
   verify: TokenVerifier;
   accounts: Pick<AccountHooks, 'find'>;
+  /** The endpoint's URL (a DPoP proof's `htu`: the issuer's, never the request's Host). */
+  url: string;
+  /** The DPoP proof algorithms accepted; undefined when DPoP is off. */
+  dpopAlgorithms: readonly string[] | undefined;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { verify, accounts } = deps;
+  const { verify, accounts, url, dpopAlgorithms } = deps;
 
   async function claimsFor(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const auth = await verify(getBearerToken({ headers: req.headers, method: req.method }));
+    const { token, scheme } = getAccessToken(
+      { headers: req.headers, method: req.method },
+      ['header'],
+      dpopAlgorithms !== undefined,
+    );
+    try {
+      return await claimsOf(
+        await verify(
+          token,
+          scheme === 'DPoP' ? { proof: req.headers.dpop, method: req.method ?? '', url } : undefined,
+        ),
+      );
+    } catch (error) {
+      if (error instanceof BearerError && scheme === 'DPoP') {
+        error.scheme = 'DPoP';
+        error.dpopAlgorithms = dpopAlgorithms;
+      }
+      throw error;
+    }
+  }
+
+  async function claimsOf(auth: Awaited<ReturnType<TokenVerifier>>): Promise<Record<string, unknown>> {
     if (!auth.scopes.includes('openid') || !auth.grantId) throw new InsufficientScopeError(['openid']);
     const account = await accounts.find(auth.sub);
     if (!account) throw new InvalidTokenError('The account of this access token no longer exists.');
@@ -34,7 +59,7 @@ export function userinfoEndpoint(deps: {
     if (req.method === 'OPTIONS') {
       res.statusCode = 204;
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, DPoP');
       res.setHeader('Access-Control-Max-Age', '600');
       res.end();
       return;

@@ -155,6 +155,15 @@ export interface ResourceServerSettings {
    * request, so revocation is as immediate as without the cache. `false` turns it off.
    */
   verifiedTokenCache?: { maxEntries?: number; maxAgeSeconds?: number } | false;
+  /**
+   * DPoP (RFC 9449), on by default: a client that proves possession of a key gets an access
+   * token bound to it (`cnf.jkt`, `token_type: DPoP`), which is then accepted only with the
+   * `DPoP` scheme and a fresh proof (method, URL, token and key checked; each proof used once,
+   * across every process sharing the store). A bound token sent as Bearer is refused.
+   * `proofMaxAgeSeconds` (default 300) is how old a proof's `iat` may be. `false` turns DPoP
+   * off: the authorization server binds no tokens (in-process) and bound tokens are refused.
+   */
+  dpop?: { proofMaxAgeSeconds?: number } | false;
 }
 
 /**

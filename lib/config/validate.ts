@@ -225,6 +225,7 @@ function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
 }
 
 const RESOURCE_SERVER_OPTIONS = [
+  'dpop',
   'realm',
   'tokenLocations',
   'clockToleranceSeconds',
@@ -303,8 +304,28 @@ export function validateResourceServerSettings(
       );
     }
   }
+  const dpop = settings.dpop ?? {};
+  if (dpop !== false) {
+    if (typeof dpop !== 'object' || dpop === null) {
+      throw new ConfigurationError(`${at}.dpop`, 'must be an object or false.');
+    }
+    for (const key of Object.keys(dpop)) {
+      if (key !== 'proofMaxAgeSeconds') {
+        throw new ConfigurationError(
+          `${at}.dpop.${key}`,
+          'is not a DPoP option.',
+          didYouMean(key, ['proofMaxAgeSeconds']),
+        );
+      }
+    }
+    const maxAge = dpop.proofMaxAgeSeconds ?? 300;
+    if (!Number.isFinite(maxAge) || maxAge < 1 || maxAge > 3600) {
+      throw new ConfigurationError(`${at}.dpop.proofMaxAgeSeconds`, 'must be between 1 and 3600 seconds.');
+    }
+  }
   return {
     ...(settings.realm !== undefined ? { realm: settings.realm } : {}),
+    dpop: dpop === false ? false : { proofMaxAgeSeconds: dpop.proofMaxAgeSeconds ?? 300 },
     tokenLocations: locations,
     clockToleranceSeconds: skew,
     wildcardScopes: settings.wildcardScopes ?? true,

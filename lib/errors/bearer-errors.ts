@@ -4,7 +4,14 @@
  * final handler already honours `status` and `headers`, and `oauthErrorHandler()` adds the body.
  */
 export type BearerErrorCode =
-  'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'temporarily_unavailable';
+
+/** The authentication scheme a challenge is for (RFC 6750 Bearer, RFC 9449 DPoP). */
+export type AuthScheme = 'Bearer' | 'DPoP';
 
 function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&')}"`;
@@ -20,6 +27,10 @@ export class BearerError extends Error {
   realm: string | undefined;
   /** RFC 9728 §5.1: where the protected resource's metadata is; requireScope sets it. */
   resourceMetadata: string | undefined;
+  /** The scheme the error is about: a DPoP request's errors are DPoP challenges (RFC 9449 §7.1). */
+  scheme: AuthScheme = 'Bearer';
+  /** Set when the resource server accepts DPoP: the challenge then offers it, with these `algs`. */
+  dpopAlgorithms: readonly string[] | undefined;
   readonly expose = true;
 
   constructor(status: number, code: BearerErrorCode | undefined, description?: string, scope?: string) {
@@ -44,8 +55,19 @@ export class BearerError extends Error {
     // RFC 6750 §3.1: a request without credentials gets a challenge without error details.
     if (this.code && this.description) params.push(`error_description=${quote(this.description)}`);
     if (this.scope) params.push(`scope=${quote(this.scope)}`);
-    if (this.resourceMetadata) params.push(`resource_metadata=${quote(this.resourceMetadata)}`);
-    return { 'WWW-Authenticate': params.length ? `Bearer ${params.join(', ')}` : 'Bearer' };
+    const where = this.resourceMetadata ? `resource_metadata=${quote(this.resourceMetadata)}` : undefined;
+    if (where) params.push(where);
+    const algs = this.dpopAlgorithms?.length ? `algs=${quote(this.dpopAlgorithms.join(' '))}` : undefined;
+    if (this.scheme === 'DPoP') {
+      return { 'WWW-Authenticate': `DPoP ${[...params, ...(algs ? [algs] : [])].join(', ')}` };
+    }
+    const bearer = params.length ? `Bearer ${params.join(', ')}` : 'Bearer';
+    // RFC 9449 §7.1: a resource accepting both schemes offers both challenges on a 401.
+    const dpop =
+      algs && this.status === 401
+        ? `, DPoP ${[...(this.realm ? [`realm=${quote(this.realm)}`] : []), ...(where ? [where] : []), algs].join(', ')}`
+        : '';
+    return { 'WWW-Authenticate': `${bearer}${dpop}` };
   }
 
   toJSON(): Record<string, string> {
@@ -65,9 +87,19 @@ export class InvalidRequestError extends BearerError {
 }
 
 export class InvalidTokenError extends BearerError {
-  constructor(description = 'The access token is invalid.') {
+  constructor(description = 'The access token is invalid.', scheme: AuthScheme = 'Bearer') {
     super(401, 'invalid_token', description);
     this.name = 'InvalidTokenError';
+    this.scheme = scheme;
+  }
+}
+
+/** A DPoP proof is missing, malformed, or not for this request, token or key (RFC 9449 §7.1). */
+export class InvalidDpopProofError extends BearerError {
+  constructor(description = 'The DPoP proof is invalid.') {
+    super(401, 'invalid_dpop_proof', description);
+    this.name = 'InvalidDpopProofError';
+    this.scheme = 'DPoP';
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * RFC 6750 §2: finds the bearer token. Only the Authorization header is read unless the host
+ * RFC 6750 §2: finds the access token. Only the Authorization header is read unless the host
  * enables the form-body (§2.2) or query (§2.3) methods; more than one method is invalid_request.
+ * Where DPoP is accepted, the header may also use the `DPoP` scheme (RFC 9449 §7.1).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TokenLocation } from '../config/options.js';
-import { InvalidRequestError, UnauthorizedError } from '../errors/bearer-errors.js';
+import { InvalidRequestError, UnauthorizedError, type AuthScheme } from '../errors/bearer-errors.js';
 
 /** b64token (RFC 6750 §2.1). */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -39,22 +40,33 @@ function afterScheme(header: string, space: number): string {
   return header.slice(start, end);
 }
 
-function fromHeader(header: string): string {
+export interface PresentedToken {
+  token: string;
+  scheme: AuthScheme;
+}
+
+function fromHeader(header: string, dpop: boolean): PresentedToken {
   const space = header.indexOf(' ');
-  const scheme = space === -1 ? header : header.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') {
-    throw new InvalidRequestError('The Authorization header must use the Bearer scheme.');
+  const name = (space === -1 ? header : header.slice(0, space)).toLowerCase();
+  const scheme: AuthScheme | undefined =
+    name === 'bearer' ? 'Bearer' : dpop && name === 'dpop' ? 'DPoP' : undefined;
+  if (!scheme) {
+    throw new InvalidRequestError(
+      `The Authorization header must use the ${dpop ? 'Bearer or DPoP' : 'Bearer'} scheme.`,
+    );
   }
   if (space === -1) throw new InvalidRequestError('The Authorization header is malformed.');
-  return checked(afterScheme(header, space));
+  return { token: checked(afterScheme(header, space)), scheme };
 }
 
 const FORM_BODY = /^application\/x-www-form-urlencoded\b/i;
 
-export function getBearerToken(
+/** The token and the scheme it came with (form body and query are always Bearer). */
+export function getAccessToken(
   { headers, method, query, body }: TokenSources,
   locations: readonly TokenLocation[] = ['header'],
-): string {
+  dpop = false,
+): PresentedToken {
   const inHeader = headers.authorization;
   const inQuery = param(query);
   const inBody = method !== 'GET' && FORM_BODY.test(headers['content-type'] ?? '') ? param(body) : undefined;
@@ -67,5 +79,7 @@ export function getBearerToken(
   if (!locations.includes(location)) {
     throw new InvalidRequestError('Send the access token in the Authorization header.');
   }
-  return inHeader !== undefined ? fromHeader(String(inHeader)) : checked(inQuery ?? inBody);
+  return inHeader !== undefined
+    ? fromHeader(String(inHeader), dpop)
+    : { token: checked(inQuery ?? inBody), scheme: 'Bearer' };
 }

@@ -8,18 +8,19 @@
  * when `whenFeedDown` is 'fail-closed'. Revoked grants stay refused until tokens issued before
  * the revocation would have expired anyway.
  */
-import type { RevocationFeed } from '../../adapters/contract.js';
+import type { FeedMessage, RevocationFeed } from '../../adapters/contract.js';
 
 export interface GrantStatusOptions {
   feed: RevocationFeed;
   /** Authoritative check against the store; rejects when the store is unreachable. */
   isGrantActive(grantId: string): Promise<boolean>;
   /**
-   * What the cache tracks. 'grant' (default): revocation is final, ids are grant ids.
+   * What the cache tracks (the feed messages of that kind). 'grant' (default): revocation is
+   * final, ids are grant ids. 'token': the same for single JWT access tokens, ids are `jti`s.
    * 'client': an app can be disabled and enabled again, so a feed message only drops what is
    * remembered and the next request asks the store.
    */
-  subject?: 'grant' | 'client';
+  subject?: FeedMessage['kind'];
   /** Longest access-token lifetime (s): how long a revocation must be remembered. */
   maxTokenLifetimeSeconds: number;
   whenFeedDown?: 'check-store' | 'fail-closed';
@@ -59,10 +60,11 @@ export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
     map.set(key, until);
   }
 
-  const clients = options.subject === 'client';
+  const subject = options.subject ?? 'grant';
+  const clients = subject === 'client';
   const unsubscribe = options.feed.subscribe(
     ({ kind, id }) => {
-      if (kind !== (clients ? 'client' : 'grant')) return;
+      if (kind !== subject) return;
       generation += 1;
       alive.delete(id);
       if (clients) revoked.delete(id);

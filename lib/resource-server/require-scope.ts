@@ -6,8 +6,14 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { TokenLocation } from '../config/options.js';
-import { BearerError, InsufficientScopeError, InvalidTokenError } from '../errors/bearer-errors.js';
-import { getBearerToken } from './get-token.js';
+import {
+  BearerError,
+  InsufficientScopeError,
+  InvalidTokenError,
+  type AuthScheme,
+} from '../errors/bearer-errors.js';
+import type { DpopPresentation } from './dpop.js';
+import { getAccessToken } from './get-token.js';
 import type { ProtectedResource } from './metadata.js';
 import type { AuthInfo, TokenVerifier } from './verify.js';
 
@@ -30,6 +36,8 @@ export interface ResourceServerContext {
   wildcardScopes: boolean;
   /** The resources this app protects, by URL; plain `requireScope()` protects the first. */
   resources: ReadonlyMap<string, ProtectedResource>;
+  /** The DPoP proof algorithms accepted; undefined when DPoP is not (RFC 9449). */
+  dpopAlgorithms: readonly string[] | undefined;
 }
 
 export const RESOURCE_SERVER = Symbol.for('oauth-kit.resource-server');
@@ -68,28 +76,53 @@ function resourceOf(context: ResourceServerContext, url: string | undefined): Pr
 }
 
 /**
- * RFC 6750 errors name the realm the host configured and (RFC 9728) the resource's metadata. A
- * request without a token also learns which scope to ask for (`scope`, no error code): what
- * MCP clients request first.
+ * RFC 6750 errors name the realm the host configured and offer DPoP where it is accepted; the
+ * errors of a request made with the DPoP scheme are DPoP challenges (RFC 9449 §7.1).
+ */
+export function withChallenge(
+  error: unknown,
+  context: Pick<ResourceServerContext, 'realm' | 'dpopAlgorithms'>,
+  scheme?: AuthScheme,
+): unknown {
+  if (error instanceof BearerError) {
+    error.realm = context.realm;
+    error.dpopAlgorithms = context.dpopAlgorithms;
+    if (scheme === 'DPoP') error.scheme = 'DPoP';
+  }
+  return error;
+}
+
+/**
+ * The same, naming (RFC 9728) the resource's metadata. A request without a token also learns
+ * which scope to ask for (`scope`, no error code): what MCP clients request first.
  */
 function challenge(
   error: unknown,
   context: ResourceServerContext,
   resource: ProtectedResource,
+  scheme?: AuthScheme,
   askFor?: string,
 ): unknown {
   if (error instanceof BearerError) {
-    error.realm = context.realm;
     error.resourceMetadata = resource.metadataUrl;
     if (error.code === undefined && askFor) error.scope = askFor;
   }
-  return error;
+  return withChallenge(error, context, scheme);
 }
 
 /** RFC 8707: a token is accepted only at the resource it was issued for. */
 function isFor(auth: AuthInfo, resource: string): boolean {
   const aud = auth.claims.aud;
   return aud === resource || (Array.isArray(aud) && aud.includes(resource));
+}
+
+/** What a DPoP proof is checked against: this request's method and URL as the client addressed it. */
+export function dpopPresentation(req: Request): DpopPresentation {
+  return {
+    proof: req.headers.dpop,
+    method: req.method,
+    url: `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl}`,
+  };
 }
 
 /** Sets `req.auth` and continues when the token is for this resource and holds the scopes. */
@@ -101,13 +134,21 @@ function admit(
   auth: AuthInfo,
   required: string[],
   accept: Accept,
+  scheme: AuthScheme,
 ): void {
   if (!isFor(auth, resource.url)) {
-    next(challenge(new InvalidTokenError('The access token is for another resource.'), context, resource));
+    next(
+      challenge(
+        new InvalidTokenError('The access token is for another resource.'),
+        context,
+        resource,
+        scheme,
+      ),
+    );
     return;
   }
   if (!accept(auth.scopes, context.wildcardScopes)) {
-    next(challenge(new InsufficientScopeError(required), context, resource));
+    next(challenge(new InsufficientScopeError(required), context, resource, scheme));
     return;
   }
   req.auth = auth;
@@ -126,22 +167,23 @@ function middleware(
     const context = contextOf(req);
     const resource = resourceOf(context, resourceUrl);
     let token: string;
+    let scheme: AuthScheme;
     let known: AuthInfo | undefined;
     try {
-      token = getBearerToken(req, context.tokenLocations);
-      known = context.verify.fromMemory?.(token);
+      ({ token, scheme } = getAccessToken(req, context.tokenLocations, context.dpopAlgorithms !== undefined));
+      if (scheme === 'Bearer') known = context.verify.fromMemory?.(token);
     } catch (error) {
-      next(challenge(error, context, resource, askFor));
+      next(challenge(error, context, resource, undefined, askFor));
       return;
     }
     // A token verified before whose grant memory knows: the same checks, answered at once.
     if (known) {
-      admit(req, next, context, resource, known, required, accept);
+      admit(req, next, context, resource, known, required, accept, 'Bearer');
       return;
     }
-    context.verify(token).then(
-      (auth) => admit(req, next, context, resource, auth, required, accept),
-      (error: unknown) => next(challenge(error, context, resource)),
+    context.verify(token, scheme === 'DPoP' ? dpopPresentation(req) : undefined).then(
+      (auth) => admit(req, next, context, resource, auth, required, accept, scheme),
+      (error: unknown) => next(challenge(error, context, resource, scheme)),
     );
   };
 }

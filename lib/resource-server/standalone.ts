@@ -15,6 +15,8 @@ import { resourceUrl } from '../config/validate-resources.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { isGrantActive } from '../grants/grants.js';
 import { isAppActive } from '../registry/app-status.js';
+import { createAccessTokenStatus, storeReplayCheck } from '../tokens/revoked-access-tokens.js';
+import { createDpopVerifier, DPOP_ALGORITHMS, memoryReplayCheck } from './dpop.js';
 import { createGrantStatus } from './grant-status.js';
 import { createIntrospector, type IntrospectionSettings } from './introspect.js';
 import { protectedResource, serveResourceMetadata, type ProtectedResource } from './metadata.js';
@@ -134,19 +136,40 @@ export async function mountResourceServer(
         whenFeedDown: settings.whenFeedDown ?? 'check-store',
       })
     : undefined;
+  const whenFeedDown = settings.whenFeedDown ?? 'check-store';
+  // Revoked access tokens (RFC 7009 at the issuer) arrive through the same feed.
+  const tokenStatus = store
+    ? createAccessTokenStatus(store, {
+        maxTokenLifetimeSeconds: maxTokenLifetimeSeconds ?? 3600,
+        whenFeedDown,
+      })
+    : undefined;
+  const clockToleranceSeconds = settings.clockToleranceSeconds ?? 5;
+  const { dpop } = settings;
 
   const verifyAccessToken = createTokenVerifier({
     issuer: issuerId,
     audience: [...resources.keys()],
     keys,
     algorithms: algorithms ?? ['ES256', 'EdDSA', 'RS256', 'PS256'],
-    clockToleranceSeconds: settings.clockToleranceSeconds ?? 5,
+    clockToleranceSeconds,
     async isGrantActive(grantId) {
       // Without a store (static test keys only) a token naming a grant cannot be checked: refuse.
       return grantStatus ? grantStatus.isActive(grantId) : false;
     },
     ...(grantStatus ? { knownGrantStatus: grantStatus.peek } : {}),
     ...(clientStatus ? { isClientActive: clientStatus.isActive, knownClientStatus: clientStatus.peek } : {}),
+    ...(tokenStatus ? { isTokenActive: tokenStatus.isActive, knownTokenStatus: tokenStatus.peek } : {}),
+    ...(dpop === false
+      ? {}
+      : {
+          dpop: createDpopVerifier({
+            ...dpop,
+            clockToleranceSeconds,
+            // Proofs are single-use across every process sharing the store; without one, in this process.
+            replay: store ? storeReplayCheck(store.records) : memoryReplayCheck(),
+          }),
+        }),
     ...(introspect ? { introspect } : {}),
     cache: settings.verifiedTokenCache ?? {},
   });
@@ -158,6 +181,7 @@ export async function mountResourceServer(
     tokenLocations,
     wildcardScopes: settings.wildcardScopes ?? true,
     resources,
+    dpopAlgorithms: dpop === false ? undefined : DPOP_ALGORITHMS,
   });
   // RFC 9728 metadata of each resource, at its well-known path on this app.
   app.use(serveResourceMetadata(resources.values(), issuerId, tokenLocations).handler);
@@ -166,6 +190,7 @@ export async function mountResourceServer(
     close: () => {
       grantStatus?.close();
       clientStatus?.close();
+      tokenStatus?.close();
     },
   };
 }

@@ -13,7 +13,12 @@
  */
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { InvalidTokenError, TokenStoreUnavailableError } from '../errors/bearer-errors.js';
+import {
+  InvalidRequestError,
+  InvalidTokenError,
+  TokenStoreUnavailableError,
+} from '../errors/bearer-errors.js';
+import type { DpopPresentation, DpopVerifier } from './dpop.js';
 
 export interface AuthInfo {
   /** Subject: the user id, or the client id for client_credentials tokens. */
@@ -71,6 +76,12 @@ export interface VerifierOptions {
   isClientActive?(clientId: string): Promise<boolean>;
   /** The client's status when memory already knows it, else undefined. */
   knownClientStatus?(clientId: string): boolean | undefined;
+  /** Resolves false when the access token itself (its `jti`) was revoked; rejects when that cannot be known. */
+  isTokenActive?(jti: string): Promise<boolean>;
+  /** The token's revocation status when memory already knows it, else undefined. */
+  knownTokenStatus?(jti: string): boolean | undefined;
+  /** Checks DPoP proofs (RFC 9449). Without it, the `DPoP` scheme is refused. */
+  dpop?: DpopVerifier;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
   introspect?: (token: string) => Promise<AuthInfo>;
   /** Verified-token cache; `false` verifies every request from scratch. Default on. */
@@ -80,12 +91,22 @@ export interface VerifierOptions {
 }
 
 export interface TokenVerifier {
-  (token: string): Promise<AuthInfo>;
   /**
-   * The same answer synchronously when it needs no I/O (the token is in the verified-token
+   * Verifies a token presented as Bearer, or with the `DPoP` scheme when `dpop` (the request's
+   * proof, method and URL) is given. A token bound to a key (`cnf`) is refused without its proof.
+   */
+  (token: string, dpop?: DpopPresentation): Promise<AuthInfo>;
+  /**
+   * The Bearer answer synchronously when it needs no I/O (the token is in the verified-token
    * cache and its grant's status is in memory); undefined otherwise. Throws as the call does.
    */
   fromMemory?(token: string): AuthInfo | undefined;
+  /**
+   * Verifies the token and that it is still live, whoever holds it: for the authorization
+   * server's introspection and revocation endpoints, never for admitting a request (it does not
+   * ask for a bound token's proof).
+   */
+  inspect(token: string): Promise<AuthInfo>;
 }
 
 function isForeign(token: string, issuer: string): boolean {
@@ -98,7 +119,7 @@ function isForeign(token: string, issuer: string): boolean {
 }
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const { issuer, audience, keys, isGrantActive, isClientActive, introspect } = options;
+  const { issuer, audience, keys, isGrantActive, isClientActive, isTokenActive, introspect } = options;
   const algorithms = options.algorithms;
   for (const alg of algorithms) {
     if (!ALLOWED_ALGORITHMS.includes(alg)) {
@@ -113,20 +134,42 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const now = options.now ?? Date.now;
   const cache = options.cache === false ? undefined : createCache(options.cache ?? {});
 
-  /** The token's grant is not revoked and its client not disabled (client credentials tokens name no grant). */
-  async function assertLive(grantId: string | undefined, clientId: string): Promise<void> {
+  /**
+   * The token's grant is not revoked, its client not disabled, and the token itself not
+   * revoked (client credentials tokens name no grant).
+   */
+  async function assertLive(grantId: string | undefined, clientId: string, jti: unknown): Promise<void> {
     let grantActive: boolean;
     let clientActive: boolean;
+    let tokenActive: boolean;
     try {
-      [grantActive, clientActive] = await Promise.all([
+      [grantActive, clientActive, tokenActive] = await Promise.all([
         grantId === undefined ? true : isGrantActive(grantId),
         isClientActive ? isClientActive(clientId) : true,
+        isTokenActive && typeof jti === 'string' ? isTokenActive(jti) : true,
       ]);
     } catch {
       throw new TokenStoreUnavailableError();
     }
-    if (!grantActive) throw new InvalidTokenError('The access token has been revoked.');
+    if (!grantActive || !tokenActive) throw new InvalidTokenError('The access token has been revoked.');
     if (!clientActive) throw new InvalidTokenError('The application of this access token is disabled.');
+  }
+
+  /** Bearer: no binding allowed. DPoP: the token is bound to a key and the proof is valid. */
+  async function assertPresentation(auth: AuthInfo, token: string, dpop: DpopPresentation | undefined) {
+    const cnf = auth.claims.cnf as { jkt?: unknown } | undefined;
+    if (dpop === undefined) {
+      if (cnf !== undefined) throw boundAsBearer();
+      return;
+    }
+    if (!options.dpop) throw new InvalidRequestError('The Authorization header must use the Bearer scheme.');
+    if (typeof cnf?.jkt !== 'string') {
+      throw new InvalidTokenError(
+        'The access token is not bound to a DPoP key: send it with the Bearer scheme.',
+        'DPoP',
+      );
+    }
+    await options.dpop.verify(dpop, token, cnf.jkt);
   }
 
   function fromMemory(token: string): AuthInfo | undefined {
@@ -148,25 +191,30 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         throw new InvalidTokenError('The application of this access token is disabled.');
       }
     }
+    if (isTokenActive && typeof cached.claims.jti === 'string') {
+      const known = options.knownTokenStatus?.(cached.claims.jti);
+      if (known === undefined) return undefined;
+      if (!known) {
+        cache!.delete(token);
+        throw new InvalidTokenError('The access token has been revoked.');
+      }
+    }
+    if (cached.claims.cnf !== undefined) throw boundAsBearer();
     return copyOf(cached);
   }
 
-  const verifyAccessToken: TokenVerifier = async function verifyAccessToken(token) {
+  async function inspect(token: string): Promise<AuthInfo> {
     const cached = cache?.get(token, now());
     if (cached) {
       try {
-        await assertLive(cached.grantId, cached.clientId);
+        await assertLive(cached.grantId, cached.clientId, cached.claims.jti);
       } catch (error) {
         if (error instanceof InvalidTokenError) cache!.delete(token);
         throw error;
       }
       return copyOf(cached);
     }
-    if (introspect && isForeign(token, issuer)) {
-      const auth = await introspect(token);
-      refuseKeyBound(auth.claims);
-      return auth;
-    }
+    if (introspect && isForeign(token, issuer)) return introspect(token);
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, keys, {
@@ -192,12 +240,12 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       typeof clientId !== 'string' ||
       typeof claims.sub !== 'string' ||
       (grantId !== undefined && typeof grantId !== 'string') ||
-      (claims.scope !== undefined && typeof claims.scope !== 'string')
+      (claims.scope !== undefined && typeof claims.scope !== 'string') ||
+      (claims.jti !== undefined && (typeof claims.jti !== 'string' || claims.jti.length > 256))
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
-    refuseKeyBound(claims);
-    await assertLive(grantId, clientId);
+    await assertLive(grantId, clientId, claims.jti);
     const auth: AuthInfo = {
       sub: claims.sub,
       clientId,
@@ -211,16 +259,24 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     // The host may change what it gets in req.auth: the cache keeps its own frozen copy.
     cache?.set(token, deepFreeze(structuredClone(auth)), now());
     return auth;
+  }
+
+  const verifyAccessToken: TokenVerifier = async function verifyAccessToken(token, dpop) {
+    const auth = await inspect(token);
+    await assertPresentation(auth, token, dpop);
+    return auth;
   };
   verifyAccessToken.fromMemory = fromMemory;
+  verifyAccessToken.inspect = inspect;
   return verifyAccessToken;
 }
 
 /** A token bound to a key (RFC 9449 / RFC 8705 `cnf`) is worthless without its proof. */
-function refuseKeyBound(claims: JWTPayload): void {
-  if (claims.cnf !== undefined) {
-    throw new InvalidTokenError('The access token is bound to a key and cannot be used as a Bearer token.');
-  }
+function boundAsBearer(): InvalidTokenError {
+  return new InvalidTokenError(
+    'The access token is bound to a key: send it with the DPoP scheme and a DPoP proof.',
+    'DPoP',
+  );
 }
 
 /** A fresh AuthInfo for each request, so one request's changes never reach the next. */

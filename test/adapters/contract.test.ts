@@ -353,6 +353,20 @@ describe.each(STORES)('%s store', (_name, make) => {
       expect(await records.findIds('other', 'owner:u2')).toEqual([]);
     });
 
+    test('setIfAbsent creates a record once: of concurrent callers exactly one wins, until it expires', async () => {
+      const { records } = store;
+      const id = newId();
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => records.setIfAbsent('proofs', id, { i }, { ttlSeconds: 1 })),
+      );
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      const winner = outcomes.indexOf(true);
+      expect(await records.get('proofs', id)).toEqual({ i: winner });
+      await sleep(1100);
+      expect(await records.get('proofs', id)).toBeUndefined();
+      expect(await records.setIfAbsent('proofs', id, { i: 99 }, { ttlSeconds: 1 })).toBe(true);
+    });
+
     test('records with a TTL expire, and leave their indexes', async () => {
       const { records } = store;
       await records.set('limits', 'k', { count: 3 }, { ttlSeconds: 1, indexes: ['all'] });

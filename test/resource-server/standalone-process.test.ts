@@ -10,7 +10,8 @@ import { createRedisStore, mountResourceServer, oauthErrorHandler, requireScope 
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { FAST_RETRY, RedisServer } from '../helpers/redis-server.js';
 import { startExampleProcess, type ExampleProcess } from '../helpers/example-process.js';
-import { codeFlow, revokeToken } from '../helpers/oauth-client.js';
+import { decodeJwt } from 'jose';
+import { callApi, codeFlow, revokeToken } from '../helpers/oauth-client.js';
 
 let redis: RedisServer;
 let example: ExampleProcess;
@@ -48,4 +49,35 @@ test('a revoked grant is refused by a standalone resource server in another proc
   expect(Date.now() - started).toBeLessThan(1000);
   rs.close();
   await store.close();
+});
+
+test('a revoked JWT access token is refused in every process within 1 second, and its record lives only until the token expires', async () => {
+  const store = createRedisStore({ client });
+  const app = express();
+  const rs = await mountResourceServer(app, { issuer: example.issuer, store });
+  app.get('/reports', requireScope('tasks:read'), (req, res) => res.json({ sub: req.auth!.sub }));
+  app.use(oauthErrorHandler());
+  try {
+    const tokens = await codeFlow(example.issuer, TEST_CLIENT, `${example.issuer}/callback`, 'tasks:read');
+    const call = () => request(app).get('/reports').set('authorization', `Bearer ${tokens.access_token}`);
+    expect((await call()).status).toBe(200);
+
+    expect(await revokeToken(example.issuer, tokens.access_token, TEST_CLIENT, 'access_token')).toBe(200);
+    const started = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - started < 1000) status = (await call()).status;
+    expect(status).toBe(401);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await callApi(example.issuer, '/v1/tasks', tokens.access_token)).status).toBe(401);
+
+    const keys = await client.keys('*revoked-access-tokens*');
+    expect(keys).toHaveLength(1);
+    const remaining = decodeJwt(tokens.access_token).exp! - Math.floor(Date.now() / 1000);
+    const ttl = await client.ttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(remaining + 5 + 1); // + the verifiers' clock tolerance
+  } finally {
+    rs.close();
+    await store.close();
+  }
 });
