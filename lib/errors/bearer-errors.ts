@@ -29,7 +29,7 @@ export class BearerError extends Error {
   resourceMetadata: string | undefined;
   /** The scheme the error is about: a DPoP request's errors are DPoP challenges (RFC 9449 §7.1). */
   scheme: AuthScheme = 'Bearer';
-  /** Set when the resource server accepts DPoP: the challenge then offers it, with these `algs`. */
+  /** Set when the resource server accepts DPoP: a DPoP challenge names these `algs`. */
   dpopAlgorithms: readonly string[] | undefined;
   readonly expose = true;
 
@@ -55,19 +55,14 @@ export class BearerError extends Error {
     // RFC 6750 §3.1: a request without credentials gets a challenge without error details.
     if (this.code && this.description) params.push(`error_description=${quote(this.description)}`);
     if (this.scope) params.push(`scope=${quote(this.scope)}`);
-    const where = this.resourceMetadata ? `resource_metadata=${quote(this.resourceMetadata)}` : undefined;
-    if (where) params.push(where);
+    if (this.resourceMetadata) params.push(`resource_metadata=${quote(this.resourceMetadata)}`);
     const algs = this.dpopAlgorithms?.length ? `algs=${quote(this.dpopAlgorithms.join(' '))}` : undefined;
     if (this.scheme === 'DPoP') {
       return { 'WWW-Authenticate': `DPoP ${[...params, ...(algs ? [algs] : [])].join(', ')}` };
     }
-    const bearer = params.length ? `Bearer ${params.join(', ')}` : 'Bearer';
-    // RFC 9449 §7.1: a resource accepting both schemes offers both challenges on a 401.
-    const dpop =
-      algs && this.status === 401
-        ? `, DPoP ${[...(this.realm ? [`realm=${quote(this.realm)}`] : []), ...(where ? [where] : []), algs].join(', ')}`
-        : '';
-    return { 'WWW-Authenticate': `${bearer}${dpop}` };
+    // A Bearer request's challenge stays Bearer only: RFC 6750 clients (and RFC 9728 readers)
+    // look at the first challenge; DPoP clients learn the algorithms from the metadata.
+    return { 'WWW-Authenticate': params.length ? `Bearer ${params.join(', ')}` : 'Bearer' };
   }
 
   toJSON(): Record<string, string> {

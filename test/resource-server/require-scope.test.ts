@@ -13,7 +13,6 @@ import {
   type ResourceServerSettings,
 } from '../../lib/index.js';
 import { createTestIssuer, type TestIssuer } from '../../lib/testing.js';
-import { DPOP_ALGORITHMS } from '../../lib/resource-server/dpop.js';
 
 let issuer: TestIssuer;
 
@@ -215,10 +214,6 @@ describe('where the token may come from', () => {
     const realm = await api({ realm: 'taskflow' });
     expect((await request(realm).get('/tasks')).headers['www-authenticate']).toBe(
       `Bearer realm="taskflow", scope="tasks:read", ${metadata}`,
-    );
-    const bearerOnly = await api({ dpop: false });
-    expect((await request(bearerOnly).get('/tasks')).headers['www-authenticate']).toBe(
-      `Bearer scope="tasks:read", ${metadata}`,
     );
   });
 

@@ -282,7 +282,7 @@ describe('bad proofs are 401 invalid_dpop_proof with a DPoP challenge, and chang
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'invalid_dpop_proof', error_description: expect.any(String) });
     expect(res.challenge).toMatch(
-      /^DPoP error="invalid_dpop_proof", error_description="[^"]+", algs="[^"]+"$/,
+      /^DPoP error="invalid_dpop_proof", error_description="[^"]+", (resource_metadata="[^"]+", )?algs="[^"]+"$/,
     );
   });
 
