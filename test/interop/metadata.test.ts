@@ -2,13 +2,22 @@
  * The served discovery metadata promises nothing the kit does not do: every member it
  * advertises has a check here that uses it — each endpoint called at its advertised URL, each
  * mode, method, grant type, scope and algorithm exercised. A member with no check fails the
- * test, so a new capability is advertised only together with its proof. (DPoP and protected
- * resource metadata add their own checks when they advertise.)
+ * test, so a new capability is advertised only together with its proof.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  calculateJwkThumbprint,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import * as oauth from 'oauth4webapi';
 import { SCOPES, TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
@@ -79,6 +88,35 @@ async function codeFlow(scope: string, method = 'client_secret_basic', extra: Re
   return { callback, tokens: tokens.json as Record<string, string> };
 }
 
+/** A code flow whose token request carries a DPoP proof (the token endpoint binds the token). */
+async function codeFlowWithDpop(dpop: string) {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const authorization = new URL(url('authorization_endpoint'));
+  authorization.search = new URLSearchParams({
+    client_id: TEST_CLIENT.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'openid tasks:read',
+    state: 'st',
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  const callback = await walkAuthorization(new BrowserAgent(server.issuer), authorization.href);
+  const { headers, body } = authenticated('client_secret_basic', {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+  });
+  const response = await fetch(url('token_endpoint'), {
+    method: 'POST',
+    headers: { ...headers, dpop },
+    body,
+  });
+  expect(response.status).toBe(200);
+  return { callback, tokens: (await response.json()) as Record<string, string> };
+}
+
 /** One check per metadata member; each must use what the member promises. */
 const CHECKS: Record<string, () => Promise<void>> = {
   async issuer() {
@@ -101,6 +139,40 @@ const CHECKS: Record<string, () => Promise<void>> = {
       scope: 'tasks:read',
     });
     expect(answer.status).toBe(200);
+  },
+  async dpop_signing_alg_values_supported() {
+    // Each advertised proof algorithm: a key-bound token at the token endpoint, then accepted
+    // with its proof by requireScope, token info and userinfo (RFC 9449 §5, §7.1).
+    for (const alg of list('dpop_signing_alg_values_supported')) {
+      const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+      const jwk = await exportJWK(publicKey);
+      const proof = (htm: string, htu: string, token?: string) =>
+        new SignJWT({
+          htm,
+          htu,
+          iat: Math.floor(Date.now() / 1000),
+          jti: randomUUID(),
+          ...(token ? { ath: createHash('sha256').update(token).digest('base64url') } : {}),
+        })
+          .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk })
+          .sign(privateKey);
+      const { tokens } = await codeFlowWithDpop(await proof('POST', url('token_endpoint')));
+      expect([alg, tokens.token_type]).toEqual([alg, 'DPoP']);
+      expect(decodeJwt(tokens.access_token!).cnf).toEqual({ jkt: await calculateJwkThumbprint(jwk) });
+      for (const target of [
+        `${server.issuer}/v1/tasks`,
+        `${server.issuer}/v1/oauth/token/info`,
+        url('userinfo_endpoint'),
+      ]) {
+        const response = await fetch(target, {
+          headers: {
+            authorization: `DPoP ${tokens.access_token}`,
+            dpop: await proof('GET', target, tokens.access_token),
+          },
+        });
+        expect([alg, target, response.status]).toEqual([alg, target, 200]);
+      }
+    }
   },
   async jwks_uri() {
     const { tokens } = await codeFlow('tasks:read');

@@ -1,7 +1,8 @@
 /**
  * openid-client 6 (a certified OpenID Connect relying party nobody here wrote) against the
  * running example app: discovery, code + PKCE with an ID token, userinfo, refresh, PAR,
- * client credentials, introspection and revocation — each through the library's own API.
+ * client credentials, introspection and revocation (refresh and access tokens), DPoP — each
+ * through the library's own API.
  */
 import * as client from 'openid-client';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
@@ -39,7 +40,12 @@ afterAll(async () => {
 });
 
 /** Code + PKCE (+ nonce with openid) through the library, the browser walked by the agent. */
-async function signIn(config: client.Configuration, scope: string, usePar = false) {
+async function signIn(
+  config: client.Configuration,
+  scope: string,
+  usePar = false,
+  options?: client.DPoPOptions,
+) {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const openid = scope.split(' ').includes('openid');
@@ -56,11 +62,13 @@ async function signIn(config: client.Configuration, scope: string, usePar = fals
     ? await client.buildAuthorizationUrlWithPAR(config, parameters)
     : client.buildAuthorizationUrl(config, parameters);
   const callback = await walkAuthorization(new BrowserAgent(server.issuer), url.href);
-  return client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: codeVerifier,
-    expectedState: state,
-    ...(nonce ? { expectedNonce: nonce } : {}),
-  });
+  return client.authorizationCodeGrant(
+    config,
+    callback,
+    { pkceCodeVerifier: codeVerifier, expectedState: state, ...(nonce ? { expectedNonce: nonce } : {}) },
+    undefined,
+    options,
+  );
 }
 
 test('discovery: the library reads the metadata of the issuer', () => {
@@ -132,4 +140,116 @@ test('client credentials, and introspection of a refresh token', async () => {
   expect(active).toMatchObject({ active: true, client_id: TEST_CLIENT.clientId, sub: 'user_123' });
   await client.tokenRevocation(confidential, tokens.refresh_token!);
   expect(await client.tokenIntrospection(confidential, tokens.refresh_token!)).toEqual({ active: false });
+});
+
+describe('access tokens at revocation and introspection', () => {
+  test('a user’s access token introspects with its claims; once revoked it is inactive and the API refuses it', async () => {
+    const tokens = await signIn(confidential, 'openid tasks:read');
+    const api = () =>
+      client.fetchProtectedResource(
+        confidential,
+        tokens.access_token,
+        new URL(`${server.issuer}/v1/tasks`),
+        'GET',
+      );
+    expect(await client.tokenIntrospection(confidential, tokens.access_token)).toMatchObject({
+      active: true,
+      token_type: 'Bearer',
+      client_id: TEST_CLIENT.clientId,
+      sub: 'user_123',
+      scope: 'openid tasks:read',
+      iss: server.issuer,
+    });
+    expect((await api()).status).toBe(200);
+    await client.tokenRevocation(confidential, tokens.access_token, { token_type_hint: 'access_token' });
+    expect(await client.tokenIntrospection(confidential, tokens.access_token)).toEqual({ active: false });
+    await expect(api()).rejects.toMatchObject({ status: 401 });
+    // The grant lives on: its refresh token still works.
+    const refreshed = await client.refreshTokenGrant(confidential, tokens.refresh_token!);
+    expect((await client.tokenIntrospection(confidential, refreshed.access_token)).active).toBe(true);
+  });
+
+  test('a client-credentials access token is revoked the same way', async () => {
+    const cc = await client.clientCredentialsGrant(confidential, { scope: 'tasks:read' });
+    expect((await client.tokenIntrospection(confidential, cc.access_token)).active).toBe(true);
+    await client.tokenRevocation(confidential, cc.access_token);
+    expect(await client.tokenIntrospection(confidential, cc.access_token)).toEqual({ active: false });
+  });
+});
+
+describe('DPoP (RFC 9449)', () => {
+  test('code flow: a key-bound token the API, token info and userinfo accept with proofs, never as Bearer', async () => {
+    const DPoP = client.getDPoPHandle(confidential, await client.randomDPoPKeyPair());
+    const tokens = await signIn(confidential, 'openid profile tasks:read', false, { DPoP });
+    expect(tokens.token_type).toBe('dpop');
+    for (const path of ['/v1/tasks', '/v1/oauth/token/info']) {
+      const response = await client.fetchProtectedResource(
+        confidential,
+        tokens.access_token,
+        new URL(`${server.issuer}${path}`),
+        'GET',
+        undefined,
+        undefined,
+        { DPoP },
+      );
+      expect(response.status).toBe(200);
+    }
+    expect(await client.fetchUserInfo(confidential, tokens.access_token, 'user_123', { DPoP })).toMatchObject(
+      {
+        name: 'Demo User',
+      },
+    );
+    // Without its proof (as Bearer), the same token is refused.
+    await expect(
+      client.fetchProtectedResource(
+        confidential,
+        tokens.access_token,
+        new URL(`${server.issuer}/v1/tasks`),
+        'GET',
+      ),
+    ).rejects.toMatchObject({ status: 401 });
+    expect(await client.tokenIntrospection(confidential, tokens.access_token)).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      cnf: { jkt: expect.any(String) },
+    });
+  });
+
+  test('client credentials and refresh keep the binding; a DPoP-bound token can be revoked', async () => {
+    const DPoP = client.getDPoPHandle(confidential, await client.randomDPoPKeyPair('ES256'));
+    const cc = await client.clientCredentialsGrant(confidential, { scope: 'tasks:read' }, { DPoP });
+    expect(cc.token_type).toBe('dpop');
+    const call = () =>
+      client.fetchProtectedResource(
+        confidential,
+        cc.access_token,
+        new URL(`${server.issuer}/v1/tasks`),
+        'GET',
+        undefined,
+        undefined,
+        { DPoP },
+      );
+    expect((await call()).status).toBe(200);
+    await client.tokenRevocation(confidential, cc.access_token);
+    await expect(call()).rejects.toMatchObject({ status: 401 });
+
+    const tokens = await signIn(confidential, 'tasks:read', false, { DPoP });
+    const refreshed = await client.refreshTokenGrant(confidential, tokens.refresh_token!, undefined, {
+      DPoP,
+    });
+    expect(refreshed.token_type).toBe('dpop');
+    expect(
+      (
+        await client.fetchProtectedResource(
+          confidential,
+          refreshed.access_token,
+          new URL(`${server.issuer}/v1/tasks`),
+          'GET',
+          undefined,
+          undefined,
+          { DPoP },
+        )
+      ).status,
+    ).toBe(200);
+  });
 });
