@@ -9,11 +9,13 @@
  */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import { TokenStoreUnavailableError } from '../errors/bearer-errors.js';
 import type { AuthInfo, TokenVerifier } from '../resource-server/verify.js';
 import type { SecurityEvents } from '../security/events.js';
 import { clientIp } from '../security/request-identity.js';
+import { introspectionAllowed, revocationAllowed } from './endpoint-policies.js';
 
 export interface JwtAccessTokenEndpointDeps {
   verify: Pick<TokenVerifier, 'inspect'>;
@@ -61,40 +63,44 @@ export function installJwtAccessTokenEndpoints(provider: Provider, deps: JwtAcce
     const verified = await liveToken(deps.verify, token);
     // The issuer's clock is the reference: no tolerance past `exp` here (resource servers allow skew).
     const auth = verified && verified.expiresAt * 1000 > Date.now() ? verified : undefined;
-    // oidc-provider's default policies: a public client only reaches its own tokens, and a
-    // confidential one may introspect any token but revoke only its own.
-    const own = auth?.clientId === client.clientId;
     ctx.set('Cache-Control', 'no-store');
+    // The same policies as for the tokens oidc-provider handles (endpoint-policies.ts).
+    const holder = { clientId: auth?.clientId };
 
     if (route === 'introspection') {
       ctx.status = 200;
       ctx.body =
-        auth && (own || client.clientAuthMethod !== 'none') ? introspectionAnswer(auth) : { active: false };
+        auth && (await introspectionAllowed(ctx, client, holder))
+          ? introspectionAnswer(auth)
+          : { active: false };
       return;
     }
 
     // RFC 7009 §2.2: an invalid, expired or already revoked token is not an error.
-    if (auth && !own && client.clientAuthMethod !== 'none') {
-      // oidc-provider's error handler already ran: answer as it would.
-      ctx.status = 400;
-      ctx.body = {
-        error: 'invalid_request',
-        error_description: 'client is not authorized to revoke the presented token',
-      };
-      return;
-    }
-    // Every access token the kit issues has a `jti`.
-    if (auth && own && typeof auth.claims.jti === 'string') {
-      await deps.revoke({ jti: auth.claims.jti, exp: auth.expiresAt });
-      deps.events.emit(
-        'token.revoked',
-        {
-          clientId: client.clientId,
-          tokenType: 'AccessToken',
-          ...(auth.grantId ? { grantId: auth.grantId } : {}),
-        },
-        clientIp(ctx.req),
-      );
+    if (auth) {
+      let allowed: boolean;
+      try {
+        allowed = await revocationAllowed(ctx, client, holder);
+      } catch (error) {
+        // oidc-provider's error handler already ran: answer as it would.
+        if (!(error instanceof errors.InvalidRequest)) throw error;
+        ctx.status = 400;
+        ctx.body = { error: error.error, error_description: error.error_description };
+        return;
+      }
+      // Every access token the kit issues has a `jti`.
+      if (allowed && typeof auth.claims.jti === 'string') {
+        await deps.revoke({ jti: auth.claims.jti, exp: auth.expiresAt });
+        deps.events.emit(
+          'token.revoked',
+          {
+            clientId: client.clientId,
+            tokenType: 'AccessToken',
+            ...(auth.grantId ? { grantId: auth.grantId } : {}),
+          },
+          clientIp(ctx.req),
+        );
+      }
     }
     ctx.status = 200;
     ctx.body = '';
