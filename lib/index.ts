@@ -1,6 +1,7 @@
 /** oauth-kit's public API. Everything not exported here is internal. */
 export { mountOAuth } from './mount.js';
 export type { OAuthKit } from './mount.js';
+export type { SelfRegisteredClient } from './clients/self-registered.js';
 export { requireScope } from './resource-server/require-scope.js';
 export type { ScopeGuard } from './resource-server/require-scope.js';
 export { mountResourceServer } from './resource-server/standalone.js';

@@ -46,6 +46,8 @@ import {
   registrationLimits,
 } from './security/rate-limit-middleware.js';
 import { keepRegistration } from './clients/registration.js';
+import { createSelfRegisteredClients, type SelfRegisteredClients } from './clients/self-registered.js';
+import { METADATA_DOCUMENT } from './clients/metadata-document.js';
 import { reportAppEvents } from './security/registry-events.js';
 import { requireHttps } from './security/require-https.js';
 import { issuerHostCheck, requireIssuerHost } from './security/require-issuer-host.js';
@@ -88,6 +90,8 @@ export interface OAuthKit {
    * your password check; answer `rate_limited` with 429 and `Retry-After`.
    */
   guardLogin: LoginGuard;
+  /** Clients that registered themselves (dynamic registration, metadata documents): list, block. */
+  readonly selfRegisteredClients: Pick<SelfRegisteredClients, 'list' | 'block'>;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -206,6 +210,23 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     events,
   );
   // "Last used" on connected apps: the last time a grant produced an access token.
+  const selfRegistered = createSelfRegisteredClients({
+    records: options.store.records,
+    feed: options.store.revocations,
+    clients: clientModel,
+    revokeForClient: async (clientId) => {
+      await authorizations.revokeForClient(clientId);
+    },
+    tombstoneSeconds: options.ttl.accessToken,
+  });
+  provider.on(
+    'registration_create.success',
+    (_ctx: unknown, client: { clientId: string; clientName?: string }) => {
+      selfRegistered
+        .note(client.clientId, client.clientName ?? client.clientId, 'registration', options.ttl.grant)
+        .catch(() => {});
+    },
+  );
   provider.on('access_token.issued', (token: { grantId?: string }) => {
     if (token.grantId) authorizations.touch(token.grantId).catch(() => {});
   });
@@ -328,6 +349,15 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
         await authorizations.recordConsent(grant);
         // A self-registered client a user approved is no longer an unused registration.
         await keepRegistration(clientModel, grant.clientId, options.ttl.grant);
+        const client = await provider.Client.find(grant.clientId);
+        if (client?.[METADATA_DOCUMENT] === true) {
+          await selfRegistered.note(
+            client.clientId,
+            client.clientName ?? client.clientId,
+            'metadata-document',
+            options.ttl.grant,
+          );
+        }
       },
     }),
   );
@@ -381,6 +411,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     endSession: (req, res) => endProviderSession(provider, req, res),
     guardLogin: (req, login, verify) => guardLogin(req, login, verify),
     apps,
+    selfRegisteredClients: { list: selfRegistered.list, block: selfRegistered.block },
     async close() {
       grantStatus.close();
       clientStatus.close();

@@ -26,6 +26,7 @@ import type { ClientAuthFailures } from './security/client-auth-failures.js';
 import { DEFAULT_SCOPE, settleAuthorizationScope } from './scopes/authorization-scope.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { clientAdapter } from './clients/client-adapter.js';
+import { isBlockedClient } from './clients/self-registered.js';
 import { createMetadataDocumentResolver, METADATA_DOCUMENT } from './clients/metadata-document.js';
 import { registrationFeature, scrubRegistrationResponse, SELF_REGISTERED } from './clients/registration.js';
 import { OIDC_SCOPE_CLAIMS, OIDC_SCOPES } from './oidc/claims.js';
@@ -185,6 +186,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
             scope: ['openid', ...catalog.allowedFor({})].join(' '),
           })
         : undefined,
+      (clientId) => isBlockedClient(options.store.records, clientId),
     ),
     clients: options.clients.map((c) => toClientMetadata(c, catalog)),
     extraClientMetadata: {

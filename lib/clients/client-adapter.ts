@@ -7,12 +7,13 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from '../../adapters/contract.js';
 import type { ResolvedRegistration } from '../config/options.js';
 import type { MetadataDocumentResolver } from './metadata-document.js';
-import { SELF_REGISTERED } from './registration.js';
+import { REGISTERED_ID_PREFIX, SELF_REGISTERED } from './registration.js';
 
 export function clientAdapter(
   Base: AdapterConstructor,
   registration: Pick<ResolvedRegistration, 'unusedTtlSeconds'>,
   documents?: MetadataDocumentResolver,
+  isBlocked?: (clientId: string) => Promise<boolean>,
 ): AdapterConstructor {
   return class ClientAdapter implements Adapter {
     private readonly inner: Adapter;
@@ -28,9 +29,12 @@ export function clientAdapter(
       await this.inner.upsert(id, payload, unused ? registration.unusedTtlSeconds : expiresIn);
     }
 
-    find(id: string): Promise<AdapterPayload | undefined | void> {
-      if (this.clients && documents?.accepts(id)) return documents.resolve(id);
-      return this.inner.find(id);
+    async find(id: string): Promise<AdapterPayload | undefined | void> {
+      if (!this.clients) return this.inner.find(id);
+      const byDocument = documents?.accepts(id) === true;
+      // Only self-registered ids can be blocked: other lookups cost no extra store read.
+      if ((byDocument || id.startsWith(REGISTERED_ID_PREFIX)) && (await isBlocked?.(id))) return undefined;
+      return byDocument ? documents!.resolve(id) : this.inner.find(id);
     }
 
     findByUid(uid: string): Promise<AdapterPayload | undefined | void> {

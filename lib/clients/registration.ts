@@ -23,6 +23,8 @@ import type { ScopeCatalog } from '../scopes/catalog.js';
 /** Marks clients that registered themselves (dynamic registration or a metadata document). */
 export const SELF_REGISTERED = 'urn:oauth-kit:self_registered';
 const KIT_METADATA_PREFIX = 'urn:oauth-kit:';
+/** Every dynamically registered client id starts with it. */
+export const REGISTERED_ID_PREFIX = 'dyn_';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const SECRET_METHODS = new Set([
   'client_secret_basic',
@@ -78,7 +80,7 @@ export function registrationFeature(registration: ResolvedRegistration, catalog:
     issueRegistrationAccessToken: false,
     idFactory(ctx: KoaContextWithOIDC) {
       applyRegistrationPolicy(ctx.oidc.body as Record<string, unknown>, catalog);
-      return `dyn_${randomBytes(16).toString('base64url')}`;
+      return `${REGISTERED_ID_PREFIX}${randomBytes(16).toString('base64url')}`;
     },
   };
 }

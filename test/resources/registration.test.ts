@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
-import { authorize, discover, insecure } from '../helpers/oauth-client.js';
+import { authorize, callApi, discover, insecure } from '../helpers/oauth-client.js';
 import { createMemoryStore, mountOAuth } from '../../lib/index.js';
 
 let server: RunningExample;
@@ -141,6 +141,63 @@ test('a self-registered client always sees consent, marked as such; a registered
   const second = await first.agent.follow(`/oauth/authorize?${controlAgain}`);
   expect(control.callback.searchParams.get('code')).toBeTruthy();
   expect(second.url).toContain('/callback');
+});
+
+test('administrators list self-registered clients and block one: refused at once, everywhere', async () => {
+  const { json } = await register({ ...sdkBody(server.port), client_name: 'Rogue agent' });
+  const clientId = String(json.client_id);
+  const redirectUri = `http://127.0.0.1:${server.port}/callback`;
+  const result = await authorize(server.issuer, { clientId, redirectUri, scope: 'tasks:read' });
+  const as = await discover(server.issuer);
+  const client: oauth.Client = { client_id: clientId };
+  const params = oauth.validateAuthResponse(as, client, result.callback, result.state);
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    client,
+    await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      params,
+      redirectUri,
+      result.codeVerifier,
+      insecure,
+    ),
+  );
+  expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(200);
+
+  const listed = await server.kit.selfRegisteredClients.list();
+  expect(listed).toContainEqual(
+    expect.objectContaining({ clientId, name: 'Rogue agent', kind: 'registration', blocked: false }),
+  );
+  await server.kit.selfRegisteredClients.block(clientId);
+  expect(await server.kit.selfRegisteredClients.list()).toContainEqual(
+    expect.objectContaining({ clientId, blocked: true }),
+  );
+  const refused = await callApi(server.issuer, '/v1/tasks', tokens.access_token);
+  expect(refused.status).toBe(401);
+  expect(refused.json.error).toBe('invalid_token');
+  const refresh = await oauth.refreshTokenGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    tokens.refresh_token!,
+    insecure,
+  );
+  expect(refresh.status).toBeGreaterThanOrEqual(400);
+  expect(refresh.status).toBeLessThan(500);
+  const again = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'tasks:read',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  });
+  const page = await fetch(`${server.issuer}/oauth/authorize?${again}`, { redirect: 'manual' });
+  expect(page.status).toBeGreaterThanOrEqual(400);
+  expect(page.status).toBeLessThan(500);
+  expect(page.headers.get('location')).toBeNull();
 });
 
 test.each([
