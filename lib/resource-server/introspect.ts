@@ -1,7 +1,19 @@
 /**
  * RFC 7662 introspection for tokens requireScope cannot verify locally (opaque or foreign),
  * through oauth4webapi, with a short cache so a hot token does not cost a round trip per request.
+ *
+ * Each introspection is a request to the authorization server with this service's own
+ * credentials, which that server rate-limits: junk tokens sent here must not spend that budget
+ * (and so have every real opaque token answered 503). So:
+ * - only plausible tokens are introspected (RFC 6750 `b64token` characters, 16 to 4096 long);
+ * - an inactive answer is remembered for `negativeCacheSeconds` (default 30; at most 10 000
+ *   tokens, kept as SHA-256 digests);
+ * - each source (client IP) may cause `perSourcePerMinute` inactive answers (default 30); over
+ *   that, its unknown tokens are refused without asking;
+ * - at most `maxConcurrent` introspections run at once (default 8), one per distinct token;
+ *   beyond that a request is answered 503 (fails closed).
  */
+import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { InvalidTokenError, TokenStoreUnavailableError } from '../errors/bearer-errors.js';
 import type { AuthInfo } from './verify.js';
@@ -12,28 +24,57 @@ export interface IntrospectionSettings {
   clientSecret: string;
   /** How long an answer is reused (s). Also the longest a revocation can go unnoticed. Default 1. */
   cacheSeconds?: number;
+  /** How long a token found inactive is refused without asking again (s). Default 30. */
+  negativeCacheSeconds?: number;
+  /** Inactive answers one source (client IP) may cause per minute. Default 30. */
+  perSourcePerMinute?: number;
+  /** Introspection requests in flight at once. Default 8. */
+  maxConcurrent?: number;
   /** Allow plain-http endpoints (development against http://localhost). Default false. */
   allowHttp?: boolean;
+}
+
+/** Introspects `token` presented by `source` (a client IP; limits are per source). */
+export type Introspector = (token: string, source?: string) => Promise<AuthInfo>;
+
+const MAX_ENTRIES = 10_000;
+const PLAUSIBLE = /^[A-Za-z0-9\-._~+/]{16,4096}=*$/;
+
+/** A Map that forgets its oldest entry when full. */
+function bounded<V>() {
+  const map = new Map<string, V>();
+  return {
+    get: (key: string) => map.get(key),
+    delete: (key: string) => map.delete(key),
+    set(key: string, value: V) {
+      map.delete(key);
+      if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
+      map.set(key, value);
+    },
+  };
 }
 
 export function createIntrospector(
   as: oauth.AuthorizationServer,
   settings: IntrospectionSettings,
-): (token: string) => Promise<AuthInfo> {
+): Introspector {
   const client: oauth.Client = { client_id: settings.clientId };
   const auth = oauth.ClientSecretBasic(settings.clientSecret);
   const ttlMs = (settings.cacheSeconds ?? 1) * 1000;
+  const negativeMs = (settings.negativeCacheSeconds ?? 30) * 1000;
+  const perSource = settings.perSourcePerMinute ?? 30;
+  const maxConcurrent = settings.maxConcurrent ?? 8;
   const http = { [oauth.allowInsecureRequests]: settings.allowHttp === true };
-  const cache = new Map<string, { until: number; answer: AuthInfo | undefined }>();
+  /** token digest → answer (undefined: inactive) and until when it is reused */
+  const cache = bounded<{ until: number; answer: AuthInfo | undefined }>();
+  /** source → inactive answers it caused in the current minute */
+  const sources = bounded<{ windowStart: number; inactive: number }>();
+  /** token digest → the introspection in flight */
+  const inFlight = new Map<string, Promise<AuthInfo | undefined>>();
 
-  return async function introspect(token) {
-    const now = Date.now();
-    const hit = cache.get(token);
-    if (hit && hit.until > now) {
-      if (!hit.answer || hit.answer.expiresAt * 1000 <= now)
-        throw new InvalidTokenError('The access token is not active.');
-      return hit.answer;
-    }
+  const inactive = () => new InvalidTokenError('The access token is not active.');
+
+  async function ask(token: string): Promise<AuthInfo | undefined> {
     let result: oauth.IntrospectionResponse;
     try {
       result = await oauth.processIntrospectionResponse(
@@ -44,22 +85,46 @@ export function createIntrospector(
     } catch {
       throw new TokenStoreUnavailableError();
     }
-    const answer =
-      result.active && typeof result.client_id === 'string' && typeof result.exp === 'number'
-        ? {
-            sub: typeof result.sub === 'string' ? result.sub : result.client_id,
-            clientId: result.client_id,
-            scopes: typeof result.scope === 'string' && result.scope ? result.scope.split(' ') : [],
-            claims: { ...result } as AuthInfo['claims'],
-            token,
-            testMode: result.test_mode === true,
-            grantId: undefined,
-            expiresAt: result.exp,
-          }
-        : undefined;
-    if (cache.size >= 10_000) cache.delete(cache.keys().next().value!);
-    cache.set(token, { until: now + ttlMs, answer });
-    if (!answer) throw new InvalidTokenError('The access token is not active.');
+    return result.active && typeof result.client_id === 'string' && typeof result.exp === 'number'
+      ? {
+          sub: typeof result.sub === 'string' ? result.sub : result.client_id,
+          clientId: result.client_id,
+          scopes: typeof result.scope === 'string' && result.scope ? result.scope.split(' ') : [],
+          claims: { ...result } as AuthInfo['claims'],
+          token,
+          testMode: result.test_mode === true,
+          grantId: undefined,
+          expiresAt: result.exp,
+        }
+      : undefined;
+  }
+
+  return async function introspect(token, source = 'unknown') {
+    if (!PLAUSIBLE.test(token)) throw inactive();
+    const now = Date.now();
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = cache.get(key);
+    if (hit && hit.until > now) {
+      if (!hit.answer || hit.answer.expiresAt * 1000 <= now) throw inactive();
+      return { ...hit.answer, token };
+    }
+    let budget = sources.get(source);
+    if (!budget || now - budget.windowStart >= 60_000) budget = { windowStart: now, inactive: 0 };
+    if (budget.inactive >= perSource) throw inactive();
+
+    let pending = inFlight.get(key);
+    if (!pending) {
+      if (inFlight.size >= maxConcurrent) throw new TokenStoreUnavailableError();
+      pending = ask(token).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    const answer = await pending;
+    cache.set(key, { until: Date.now() + (answer ? ttlMs : negativeMs), answer });
+    if (!answer) {
+      budget.inactive += 1;
+      sources.set(source, budget);
+      throw inactive();
+    }
     return answer;
   };
 }

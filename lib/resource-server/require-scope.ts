@@ -15,6 +15,7 @@ import {
 import type { DpopPresentation } from './dpop.js';
 import { getAccessToken } from './get-token.js';
 import type { ProtectedResource } from './metadata.js';
+import { clientIp } from '../security/request-identity.js';
 import type { AuthInfo, TokenVerifier } from './verify.js';
 
 declare global {
@@ -181,7 +182,7 @@ function middleware(
       admit(req, next, context, resource, known, required, accept, 'Bearer');
       return;
     }
-    context.verify(token, scheme === 'DPoP' ? dpopPresentation(req) : undefined).then(
+    context.verify(token, scheme === 'DPoP' ? dpopPresentation(req) : undefined, clientIp(req)).then(
       (auth) => admit(req, next, context, resource, auth, required, accept, scheme),
       (error: unknown) => next(challenge(error, context, resource, scheme)),
     );

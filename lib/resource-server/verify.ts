@@ -83,7 +83,7 @@ export interface VerifierOptions {
   /** Checks DPoP proofs (RFC 9449). Without it, the `DPoP` scheme is refused. */
   dpop?: DpopVerifier;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
-  introspect?: (token: string) => Promise<AuthInfo>;
+  introspect?: (token: string, source?: string) => Promise<AuthInfo>;
   /** Verified-token cache; `false` verifies every request from scratch. Default on. */
   cache?: VerifiedTokenCacheSettings | false;
   /** The clock (epoch ms). Tests move it; default `Date.now`. */
@@ -95,7 +95,7 @@ export interface TokenVerifier {
    * Verifies a token presented as Bearer, or with the `DPoP` scheme when `dpop` (the request's
    * proof, method and URL) is given. A token bound to a key (`cnf`) is refused without its proof.
    */
-  (token: string, dpop?: DpopPresentation): Promise<AuthInfo>;
+  (token: string, dpop?: DpopPresentation, source?: string): Promise<AuthInfo>;
   /**
    * The Bearer answer synchronously when it needs no I/O (the token is in the verified-token
    * cache and its grant's status is in memory); undefined otherwise. Throws as the call does.
@@ -203,7 +203,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     return copyOf(cached);
   }
 
-  async function inspect(token: string): Promise<AuthInfo> {
+  async function inspect(token: string, source?: string): Promise<AuthInfo> {
     const cached = cache?.get(token, now());
     if (cached) {
       try {
@@ -214,7 +214,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       }
       return copyOf(cached);
     }
-    if (introspect && isForeign(token, issuer)) return introspect(token);
+    if (introspect && isForeign(token, issuer)) return introspect(token, source);
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, keys, {
@@ -261,8 +261,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     return auth;
   }
 
-  const verifyAccessToken: TokenVerifier = async function verifyAccessToken(token, dpop) {
-    const auth = await inspect(token);
+  const verifyAccessToken: TokenVerifier = async function verifyAccessToken(token, dpop, source) {
+    const auth = await inspect(token, source);
     await assertPresentation(auth, token, dpop);
     return auth;
   };
