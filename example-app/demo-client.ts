@@ -119,6 +119,12 @@ export function demoClientRouter(options: DemoClientOptions): Router {
         pending.state,
       );
     } catch (error) {
+      req.session.demo = undefined;
+      // The user said no: not an error, a choice. Say so, and offer the way back.
+      if (error instanceof oauth.AuthorizationResponseError && error.error === 'access_denied') {
+        res.render('declined');
+        return;
+      }
       const message =
         error instanceof oauth.AuthorizationResponseError
           ? `Authorization was not granted (${error.error}).`

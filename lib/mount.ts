@@ -10,6 +10,7 @@ import type Provider from 'oidc-provider';
 import type { OAuthKitOptions, ResolvedOptions } from './config/options.js';
 import { resolveOptions } from './config/validate.js';
 import { ConfigurationError } from './errors/configuration-error.js';
+import { createHtmlErrorRenderer } from './errors/error-page.js';
 import { kitErrorHandler } from './errors/kit-error-handler.js';
 import { isGrantActive, revokeGrant } from './grants/grants.js';
 import { accountLabel } from './accounts/label.js';
@@ -169,6 +170,26 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     ),
   );
 
+  // The one HTML error page. It looks clients up in the provider and the registry, both built
+  // below: it is only called once requests flow.
+  const renderErrorPage = createHtmlErrorRenderer({
+    views,
+    logger,
+    product: options.product,
+    async findClient(clientId) {
+      const registered = await apps.get(clientId);
+      if (registered) {
+        return { name: registered.name, homeUrl: registered.homepageUrl, ownerId: registered.owner };
+      }
+      const client = await provider.Client.find(clientId);
+      return client ? { name: client.clientName ?? clientId, homeUrl: client.clientUri } : undefined;
+    },
+    async viewer(req) {
+      const id = await currentUserId?.(req as express.Request);
+      if (typeof id !== 'string' || id === '') return undefined;
+      return { id, isAdmin: (await options.pages?.isAdmin(req as express.Request, id)) ?? false };
+    },
+  });
   const secretHasher = createClientSecretHasher(options.secrets.cookieKeys);
   const namesIssuerHost = issuerHostCheck(options.issuer, options.trustProxy);
   const authFailures = clientAuthFailures(limiters, events);
@@ -179,11 +200,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     logger,
     pageHeaders,
     clientSecrets: { hasher: secretHasher, failures: authFailures },
-    renderErrorPage: (out) =>
-      views.render('error', {
-        error: out.error,
-        description: out.error_description ?? 'The request could not be completed.',
-      }),
+    renderErrorPage: (req, failure) => renderErrorPage(req, failure),
     renderLogoutPage: (page, locals) => views.render(page, locals),
     ...(currentUserId
       ? { hostUserId: async (req) => (await currentUserId(req as express.Request)) ?? undefined }
@@ -339,6 +356,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       csrf,
       events,
       guardLogin,
+      renderErrorPage,
       describeClient: async (clientId) => {
         const registered = await apps.get(clientId);
         if (!registered) return undefined;
@@ -377,6 +395,8 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
           views,
           guard,
           flash,
+          renderErrorPage,
+          logger,
           registry: apps,
           authorizations,
           catalog,
@@ -389,7 +409,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   router.use(resourceMetadata.handler);
   router.use(tokenInfoRouter(verifyAccessToken, challenge));
   router.use(browserProviderPaths(provider));
-  router.use(kitErrorHandler({ views, logger, pageHeaders }));
+  router.use(kitErrorHandler({ renderErrorPage, logger, pageHeaders }));
   app.use(
     kitEntry(router, serveMachineEndpoint, [
       '/oauth/',

@@ -10,6 +10,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsumedArtifactReplay } from '../adapters/contract.js';
+import type { HtmlErrorRenderer } from './errors/error-page.js';
 import type { ResolvedOptions, StaticClient } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
 import { providerKeys } from './keys/jwks.js';
@@ -55,12 +56,10 @@ const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'
 const RESPONSE_MODES = ['query'];
 export const INTERACTION_PATH = '/oauth/interaction';
 
-/** Renders the HTML error page oidc-provider shows when it cannot redirect back to the client. */
-export type ErrorPageRenderer = (out: { error: string; error_description?: string }) => Promise<string>;
-
 export interface ProviderHooks {
   catalog: ScopeCatalog;
-  renderErrorPage: ErrorPageRenderer;
+  /** The one HTML error page (errors/error-page.ts), for what oidc-provider cannot redirect. */
+  renderErrorPage: HtmlErrorRenderer;
   /** The kit pages' security headers (helmet: CSP, no framing, HSTS in production). */
   pageHeaders: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   events: SecurityEvents;
@@ -322,9 +321,13 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
       hooks.pageHeaders(ctx.req, ctx.res, () => {});
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = await hooks.renderErrorPage(
-        out.error_description ? { ...out, error_description: capDescription(out.error_description) } : out,
-      );
+      const clientId = ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id;
+      ctx.body = await hooks.renderErrorPage(ctx.req, {
+        status: ctx.status,
+        error: out.error,
+        ...(out.error_description ? { description: capDescription(out.error_description) } : {}),
+        ...(typeof clientId === 'string' ? { clientId } : {}),
+      });
     },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],

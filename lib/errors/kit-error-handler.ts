@@ -5,7 +5,7 @@
  * with its name logged, never its message or stack (they can quote the request).
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { ViewRenderer } from '../interactions/views.js';
+import type { HtmlErrorRenderer } from './error-page.js';
 import type { SecurityLogger } from '../security/logger.js';
 import { errorAnswer, writeJsonError } from './json-error.js';
 import { KitRequestError } from './request-error.js';
@@ -22,11 +22,11 @@ function isBadBody(err: unknown): err is { status: number } {
 }
 
 export function kitErrorHandler(deps: {
-  views: ViewRenderer;
+  renderErrorPage: HtmlErrorRenderer;
   logger: SecurityLogger;
   pageHeaders: RequestHandler;
 }): ErrorRequestHandler {
-  const { views, logger, pageHeaders } = deps;
+  const { renderErrorPage, logger, pageHeaders } = deps;
 
   return function oauthKitErrors(err, req, res, next) {
     if (res.headersSent) return next(err);
@@ -44,9 +44,13 @@ export function kitErrorHandler(deps: {
     }
     res.set(headers).set('Cache-Control', 'no-store');
     pageHeaders(req, res, () => {
-      views
-        .render('error', { error: body.error, description: body.error_description })
-        .then((html) => res.status(status).type('html').send(html), next);
+      const clientId = typeof req.query?.client_id === 'string' ? req.query.client_id : undefined;
+      renderErrorPage(req, {
+        status,
+        error: body.error,
+        ...(body.error_description ? { description: body.error_description } : {}),
+        ...(clientId ? { clientId } : {}),
+      }).then((html) => res.status(status).type('html').send(html), next);
     });
   };
 }

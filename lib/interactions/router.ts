@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import { accountLabel } from '../accounts/label.js';
 import type { ResolvedOptions } from '../config/options.js';
+import type { HtmlErrorRenderer } from '../errors/error-page.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
 import { INTERACTION_PATH, ROUTES } from '../provider.js';
 import { METADATA_DOCUMENT } from '../clients/metadata-document.js';
@@ -36,6 +37,8 @@ export interface InteractionDeps {
    * email or name and the app's description). Undefined: the product's own client.
    */
   describeClient?(clientId: string): Promise<{ owner?: string; description?: string } | undefined>;
+  /** The one HTML error page (errors/error-page.ts). */
+  renderErrorPage: HtmlErrorRenderer;
   /** Told about every approval, so the user's connected apps can list the grant. */
   onConsent?(grant: {
     grantId: string;
@@ -283,7 +286,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
 
   // Expired or unknown interactions and refused forms end on the kit's error page, never a 500.
-  router.use(INTERACTION_PATH, async (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  router.use(INTERACTION_PATH, async (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const known = err as {
       statusCode?: number;
@@ -302,11 +305,16 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
     // A store outage (503): the browser may retry in a second.
     if (err instanceof StoreUnavailableError) res.set(storeOutageAnswer(err).headers);
-    const html = await views.render('error', {
-      error: exposed ? (known.error ?? 'invalid_request') : 'server_error',
-      description: exposed
-        ? (known.error_description ?? 'The request could not be completed.')
-        : 'Something went wrong on our side. Please try again.',
+    const html = await deps.renderErrorPage(req, {
+      status,
+      error: !exposed
+        ? 'server_error'
+        : status === 403
+          ? 'form_expired'
+          : err instanceof StoreUnavailableError
+            ? 'temporarily_unavailable'
+            : (known.error ?? 'invalid_request'),
+      ...(exposed && known.error_description ? { description: known.error_description } : {}),
     });
     res.status(status).type('html').send(html);
   });

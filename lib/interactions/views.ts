@@ -35,8 +35,7 @@ export type ViewName =
   | 'app'
   | 'connected-apps'
   | 'scope-requests'
-  | 'confirm'
-  | 'page-error';
+  | 'confirm';
 
 export interface ViewRenderer {
   render(name: ViewName, locals: Record<string, unknown>): Promise<string>;

@@ -201,7 +201,10 @@ export function developerApi(deps: PageDeps): Router {
         .json({ error: 'invalid_request', error_description: 'The body could not be read as JSON.' });
       return;
     }
-    console.error('oauth-kit: developer API failed', (err as Error)?.name);
+    deps.logger.error(
+      { event: 'server_error', route: 'developer_api', errorName: (err as Error)?.name },
+      'server_error',
+    );
     res
       .status(500)
       .json({ error: 'server_error', error_description: 'Something went wrong. Please try again.' });

@@ -3,6 +3,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { ResolvedPagesOptions } from '../config/options.js';
+import type { ErrorPageFailure, HtmlErrorRenderer } from '../errors/error-page.js';
+import type { SecurityLogger } from '../security/logger.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
 import type { ViewName, ViewRenderer } from '../interactions/views.js';
 import type { Authorizations } from '../registry/authorizations.js';
@@ -19,6 +21,9 @@ export interface PageDeps {
   registry: AppRegistry;
   authorizations: Authorizations;
   catalog: ScopeCatalog;
+  /** The one HTML error page (errors/error-page.ts). */
+  renderErrorPage: HtmlErrorRenderer;
+  logger: SecurityLogger;
   /** New credentials, shown once on the page after the form that created them. */
   flash: SecretFlash;
   /** Restricted scopes of the catalog, with their descriptions. */
@@ -81,11 +86,12 @@ export function signedIn(deps: PageDeps): RequestHandler {
     if (!user) return deps.guard.redirectToSignIn(req, res);
     res.locals.oauthKitUser = user;
     if (req.method === 'POST' && !deps.guard.verifyCsrf(req, user, field(req, 'csrf_token'))) {
-      return renderPage(deps, req, res, 'page-error', {
+      const html = await deps.renderErrorPage(req, {
         status: 403,
-        title: 'Form expired',
-        description: 'The form could not be verified. Go back, reload the page and try again.',
+        error: 'form_expired',
+        description: 'CSRF token missing or invalid.',
       });
+      return void res.status(403).type('html').send(html);
     }
     next();
   };
@@ -117,33 +123,29 @@ export async function renderPage(
 export function pageErrors(deps: PageDeps) {
   return async function pageErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction) {
     if (res.headersSent) return next(err);
-    const user = userOf(res);
     const known = err as { status?: number; expose?: boolean };
-    let status = 500;
-    let title = 'Something went wrong';
-    let description = 'Something went wrong on our side. Please try again.';
+    let failure: ErrorPageFailure = { status: 500, error: 'server_error' };
     if (err instanceof RegistryError) {
-      status = err.status;
-      title = err.code === 'not_found' ? 'Not found' : 'Request refused';
-      description = err.description;
+      failure = { status: err.status, error: err.code, description: err.description };
     } else if (err instanceof StoreUnavailableError) {
       const outage = storeOutageAnswer(err);
-      status = outage.status;
       res.set(outage.headers);
-      title = 'Temporarily unavailable';
-      description = 'This page is temporarily unavailable. Please try again in a moment.';
+      failure = { status: outage.status, error: 'temporarily_unavailable' };
     } else if (known.expose === true && typeof known.status === 'number' && known.status < 500) {
       // body-parser's errors (too large, malformed): the request, not the server, is at fault.
-      status = known.status;
-      title = 'Request refused';
-      description = 'The form could not be read. Go back and try again.';
+      failure = {
+        status: known.status,
+        error: 'invalid_request',
+        description: 'The form could not be read.',
+      };
     } else {
-      console.error('oauth-kit: page failed', (err as Error)?.name);
+      deps.logger.error(
+        { event: 'server_error', route: 'pages', errorName: (err as Error)?.name },
+        'server_error',
+      );
     }
-    if (!user) {
-      res.status(status).type('text').send(description);
-      return;
-    }
-    await renderPage(deps, req, res, 'page-error', { status, title, description });
+    const clientId = typeof req.params?.clientId === 'string' ? req.params.clientId : undefined;
+    const html = await deps.renderErrorPage(req, { ...failure, ...(clientId ? { clientId } : {}) });
+    res.status(failure.status).type('html').send(html);
   };
 }

@@ -201,7 +201,7 @@ test('a user connects the demo client: sign in, consent, approve, and the dashbo
   await screenshot(page, '14-connected-apps-mobile');
 });
 
-test('a user denies consent and the client gets access_denied', async () => {
+test('a user denies consent: the client gets access_denied and says "You declined"', async () => {
   await page.goto(url('/'));
   await page.click('text=Connect with TaskFlow');
   await page.fill('input[name="email"]', 'demo@example.com');
@@ -210,7 +210,8 @@ test('a user denies consent and the client gets access_denied', async () => {
   await page.click('button[name="decision"][value="deny"]');
   await page.waitForURL(/\/callback\?/);
   expect(new URL(page.url()).searchParams.get('error')).toBe('access_denied');
-  await see('[role="alert"]', 'access_denied');
+  await see('h1', 'You declined');
+  await see('[role="status"]', 'did not get access to your TaskFlow account');
   await screenshot(page, '15-denied');
 });
 
@@ -279,7 +280,8 @@ test('disabling an app refuses its tokens; authorize shows an error page; enabli
   });
   const response = await page.goto(url(`/oauth/authorize?${params}`));
   expect(response!.status()).toBe(400);
-  await see('h1', "We couldn't complete this request");
+  await see('h1', 'This app is not available');
+  await see('a.button', 'Back to Disable Me');
   await screenshot(page, '31-authorize-disabled-app');
 
   await page.goto(url(`/settings/developers/apps/${client.clientId}`));

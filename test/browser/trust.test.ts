@@ -160,3 +160,71 @@ test('settings header: the product links home, shows who is signed in, and signs
   expect(heading!.y - (button!.y + button!.height)).toBeGreaterThanOrEqual(24);
   await shots('t-example-home');
 });
+
+/** The reference the page shows, and the log line that carries the same one. */
+async function referenceLogged(): Promise<Record<string, unknown>> {
+  const reference = (await page.textContent('[data-testid="error-reference"]'))!.trim();
+  expect(reference).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  const line = server.logs.find((l) => l.includes(`"reference":"${reference}"`));
+  expect(line).toBeDefined();
+  return JSON.parse(line!) as Record<string, unknown>;
+}
+
+test('error pages speak plainly, lead back, give a reference the log has, and show details only to the app’s developer', async () => {
+  await signIn();
+  const clientId = await register({
+    name: 'Mismatch App',
+    homepage_url: 'https://mismatch.example',
+    redirect_uris: `${server.issuer}/callback`,
+  });
+  const wrong = new URL(await authorizeUrl(clientId));
+  wrong.searchParams.set('redirect_uri', 'https://evil.example/steal');
+
+  // The app's developer (signed in as its owner) sees the technical detail.
+  let response = await page.goto(wrong.href);
+  expect(response!.status()).toBe(400);
+  await see('h1', 'This app sent you from an address it did not register');
+  await see('a.button', 'Back to Mismatch App');
+  expect(await page.getAttribute('a.button', 'href')).toBe('https://mismatch.example');
+  await see('[data-testid="error-code"]', 'invalid_redirect_uri');
+  const logged = await referenceLogged();
+  expect(logged).toMatchObject({ event: 'error_page', status: 400, error: 'invalid_redirect_uri', clientId });
+  expect(await page.content()).not.toContain('evil.example/steal');
+  await shots('t-error-redirect-uri-developer');
+
+  // Anyone else: the same plain words and reference, no technical detail.
+  await context.close();
+  context = await browser.newContext({ viewport: LAPTOP });
+  page = await context.newPage();
+  response = await page.goto(wrong.href);
+  expect(response!.status()).toBe(400);
+  await see('h1', 'This app sent you from an address it did not register');
+  expect(await page.locator('.technical').count()).toBe(0);
+  expect(await page.content()).not.toContain('did not match');
+  await referenceLogged();
+  await shots('t-error-redirect-uri-user');
+
+  // An interaction that no longer exists: expired, with the way back to the product.
+  response = await page.goto(url('/oauth/interaction/no-such-interaction'));
+  expect(response!.status()).toBeGreaterThanOrEqual(400);
+  await see('h1', 'This page has expired');
+  await see('a.button', 'Back to TaskFlow');
+  expect(await page.getAttribute('a.button', 'href')).toBe('/');
+  expect(await page.content()).not.toContain('cookie not found');
+  await referenceLogged();
+  await shots('t-error-expired');
+
+  // A settings page for something that is not yours: plain words, same page design.
+  await page.goto(url('/signin'));
+  await page.fill('input[name="email"]', 'sam@example.com');
+  await page.fill('input[name="password"]', 'sam-password');
+  server.rememberCredential('sam-password');
+  await page.click('button[type="submit"]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  response = await page.goto(url(`/settings/developers/apps/${clientId}`));
+  expect(response!.status()).toBe(404);
+  await see('h1', 'We could not find that');
+  expect(await page.locator('.technical').count()).toBe(0);
+  await referenceLogged();
+  await shots('t-error-not-found');
+});

@@ -54,11 +54,14 @@ test('the dashboard refreshes the access token when it is about to expire', asyn
   }
 });
 
-test('denying shows an error and no tasks', async () => {
+test('denying shows a friendly "You declined" page and no tasks', async () => {
   const agent = new BrowserAgent(server.issuer);
   const { response } = await connect(agent, 'deny');
-  expect(response.status).toBe(400);
-  expect(await response.text()).toContain('access_denied');
+  expect(response.status).toBe(200);
+  const html = await response.text();
+  expect(html).toContain('You declined');
+  expect(html).not.toContain('data-testid="tasks"');
+  expect(await agent.request('/dashboard')).toMatchObject({ status: 302 });
 });
 
 test('a callback with a forged state is refused', async () => {

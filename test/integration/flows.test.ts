@@ -116,7 +116,7 @@ describe.each(STORE_KINDS)('with the %s store', (storeKind) => {
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
       expect(response.headers.get('content-type')).toMatch(/html/);
-      expect(await response.text()).toContain('redirect_uri');
+      expect(await response.text()).toContain('This app sent you from an address it did not register');
     });
 
     test('a redirect_uri that differs only by a trailing slash or query is refused (exact match)', async () => {

@@ -160,7 +160,7 @@ describe('pages at host-chosen paths', () => {
   test('the admin page is 403 for a non-administrator and open to the host’s administrator', async () => {
     const refused = await get('/staff/scopes', 'u1');
     expect(refused.status).toBe(403);
-    expect(await refused.text()).toContain('Only administrators');
+    expect(await refused.text()).toContain('This page is for administrators only.');
     expect((await get('/api/dev/scope-requests', 'u1')).status).toBe(403);
     expect((await get('/staff/scopes', 'u2')).status).toBe(200);
   });

@@ -249,7 +249,7 @@ describe('disable, enable, delete', () => {
     const page = await new BrowserAgent(server.issuer).request(`/oauth/authorize?${params}`);
     expect(page.status).toBe(400);
     expect(page.headers.get('location')).toBeNull();
-    expect(await page.text()).toContain('invalid_client');
+    expect(await page.text()).toContain('This app is not available');
 
     // Enabling again restores users' existing authorizations.
     expect((await apiCall(developer, 'POST', `/apps/${app.clientId}/enable`, {})).json.enabled).toBe(true);

@@ -223,8 +223,8 @@ describe('login', () => {
         expect((await signIn(server, 'wrong-password-1')).status).toBe(401);
         const refused = await signIn(server, 'wrong-password-1');
         expect(refused.status).toBe(429);
-        expect(refused.html).toContain('rate_limited');
-        expect(refused.html).toContain('Wait, then start again');
+        expect(refused.html).toContain('Too many attempts');
+        expect(refused.html).toContain('Wait a few minutes, then start again from the app.');
         // Two authorization requests above; the fourth of this IP is over the limit of three.
         const agent = new BrowserAgent(server.issuer);
         expect((await agent.request('/oauth/authorize')).status).toBe(400);
