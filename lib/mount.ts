@@ -43,6 +43,7 @@ import { clientAuthFailures } from './security/client-auth-failures.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
 import {
   clientEndpointLimits,
+  developerApiRateLimit,
   pageRateLimits,
   registrationLimits,
 } from './security/rate-limit-middleware.js';
@@ -380,6 +381,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     }),
   );
   if (options.pages) {
+    router.use(options.pages.paths.api, developerApiRateLimit(limiters, events));
     const guard = createGuard(options.accounts, options.pages, csrf, options.production);
     const restrictedScopes = options.scopes.filter((s) => s.restricted);
     const flash = createSecretFlash({

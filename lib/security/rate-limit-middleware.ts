@@ -154,3 +154,16 @@ export function registrationLimits(
     });
   };
 }
+
+/** The developer JSON API's limit, per IP (mounted on its path: every spelling matches). */
+export function developerApiRateLimit(limiters: RateLimiters, events: SecurityEvents): RequestHandler {
+  return function oauthKitDeveloperApiRateLimit(req: Request, _res: Response, next: NextFunction) {
+    limiters
+      .consume('developerApi.perIp', ipLimitKey(clientIp(req)))
+      .then(
+        (wait) =>
+          next(wait === undefined ? undefined : limited(events, req, 'developerApi.perIp', wait, false)),
+        next,
+      );
+  };
+}

@@ -39,6 +39,8 @@ export interface RateLimitSettings {
   introspection: { perClient: RateLimit; perIp: RateLimit };
   /** Dynamic client registration (`registration` option), per IP. */
   registration: { perIp: RateLimit };
+  /** The developer JSON API (`pages.paths.api`), per IP. */
+  developerApi: { perIp: RateLimit };
   /** Wrong client secrets (token, revocation, introspection), per client and source IP. */
   clientAuthentication: { failuresPerClientAndIp: RateLimit };
 }
@@ -86,6 +88,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
     perIp: { points: 600, durationSeconds: 60 },
   },
   registration: { perIp: { points: 20, durationSeconds: 60 * 60 } },
+  developerApi: { perIp: { points: 120, durationSeconds: 60 } },
   clientAuthentication: { failuresPerClientAndIp: { points: 20, durationSeconds: 10 * 60 } },
 };
 
@@ -101,6 +104,7 @@ export type LimitName =
   | 'introspection.perClient'
   | 'introspection.perIp'
   | 'registration.perIp'
+  | 'developerApi.perIp'
   | 'clientAuthentication.failuresPerClientAndIp';
 
 export interface RateLimiters {

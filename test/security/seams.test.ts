@@ -113,3 +113,25 @@ describe('a standalone resource server follows only the issuer’s own jwks_uri'
     await expect(mount()).resolves.toBe('started');
   });
 });
+
+test('the developer JSON API is rate-limited per IP, whatever the path spelling', async () => {
+  const limited = await startExampleApp({
+    security: { rateLimits: { developerApi: { perIp: { points: 3, durationSeconds: 60 } } } },
+  });
+  try {
+    const agent = await signedInAgent(limited.issuer);
+    const statuses: number[] = [];
+    for (const path of ['/oauth/api/apps', '/OAuth/API/apps', '/oauth/api/apps/', '/oauth/api/apps']) {
+      const response = await agent.request(path, { headers: { accept: 'application/json' } });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+      if (response.status === 429) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(limited.events.filter((e) => e.type === 'rate_limit.exceeded')).toEqual([
+      expect.objectContaining({ limit: 'developerApi.perIp' }),
+    ]);
+  } finally {
+    await limited.close();
+  }
+});
