@@ -65,6 +65,8 @@ export interface ExampleAppOptions {
     | 'rateLimits'
     | 'logger'
     | 'onSecurityEvent'
+    | 'onAlert'
+    | 'alertRules'
     | 'secrets'
     | 'signingAlgorithm'
     | 'dangerouslyAllowHttpLocalhost'

@@ -32,6 +32,8 @@ const store = redis
     })
   : undefined;
 const security = await securityFromEnv(process.env);
+// Alerts (refresh-token reuse, bursts of failed client authentications) go to the operator's log.
+security.onAlert = (alert) => console.warn(`ALERT ${JSON.stringify(alert)}`);
 // On Redis, every process shares the rate-limit counters too.
 if (redis) security.rateLimits = { ...security.rateLimits, store: { redis } };
 const { app } = await createExampleApp({

@@ -39,6 +39,8 @@ export type {
   SecurityEventType,
 } from './security/events.js';
 export type { SecurityLogger } from './security/logger.js';
+export { DEFAULT_ALERT_RULES } from './security/monitor.js';
+export type { Alert, AlertListener, AlertRule } from './security/monitor.js';
 export type { LoginAttempt, LoginGuard } from './security/login-guard.js';
 export { RegistryError } from './registry/errors.js';
 export type { RegistryErrorCode } from './registry/errors.js';

@@ -40,6 +40,7 @@ import { setResourceServer } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { clientAuthFailures } from './security/client-auth-failures.js';
+import { createMonitor } from './security/monitor.js';
 import { createSecurityEvents, type SecurityEvents } from './security/events.js';
 import {
   clientEndpointLimits,
@@ -159,8 +160,21 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     );
   }
   const { logger } = options;
+  // Abuse monitoring: every event is counted in the store (the admin page's charts) and checked
+  // against the alert rules, before it reaches the host's own listener.
+  const monitor = createMonitor({
+    counters: options.store.counters,
+    rules: options.alertRules,
+    onAlert: options.onAlert,
+    logger: options.logger,
+    hashKey: options.secrets.cookieKeys[0]!,
+  });
+  const hostListener = options.onSecurityEvent;
   const events = createSecurityEvents({
-    listener: options.onSecurityEvent,
+    listener: (event) => {
+      monitor.record(event);
+      return hostListener?.(event);
+    },
     logger,
     hashKey: options.secrets.cookieKeys[0]!,
   });
@@ -405,6 +419,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
           restrictedScopes,
         },
         options.production,
+        {
+          monitor,
+          rules: options.alertRules,
+          clientName: async (clientId) =>
+            (await apps.get(clientId))?.name ?? (await provider.Client.find(clientId))?.clientName,
+        },
       ),
     );
   }
@@ -438,6 +458,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       grantStatus.close();
       clientStatus.close();
       tokenStatus.close();
+      await monitor.close();
       await options.store.close();
     },
   };

@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import type { JWK } from 'jose';
 import type { OAuthStore } from '../../adapters/contract.js';
 import type { SecurityEventListener } from '../security/events.js';
+import type { AlertListener, AlertRule } from '../security/monitor.js';
 import type { SecurityLogger } from '../security/logger.js';
 import type { RateLimitOptions, ResolvedRateLimits } from '../security/rate-limits.js';
 
@@ -195,6 +196,8 @@ export interface PagesOptions {
     connectedApps?: string;
     /** Default `/settings/admin/scope-requests`. */
     scopeRequests?: string;
+    /** Administrators' abuse monitoring. Default `/settings/admin/monitoring`. */
+    monitoring?: string;
     /** JSON API for automation. Default `/oauth/api` (`/apps`, `/apps/:id`, `/scope-requests`). */
     api?: string;
   };
@@ -257,13 +260,20 @@ export interface ResolvedPagesOptions {
   signInUrl: (returnTo: string) => string;
   isAdmin: (req: Request, userId: string) => Promise<boolean>;
   signOutUrl: string | undefined;
-  paths: { developerApps: string; connectedApps: string; scopeRequests: string; api: string };
+  paths: {
+    developerApps: string;
+    connectedApps: string;
+    scopeRequests: string;
+    monitoring: string;
+    api: string;
+  };
 }
 
 export const DEFAULT_PAGE_PATHS = {
   developerApps: '/settings/developers/apps',
   connectedApps: '/settings/connected-apps',
   scopeRequests: '/settings/admin/scope-requests',
+  monitoring: '/settings/admin/monitoring',
   api: '/oauth/api',
 } as const;
 
@@ -338,6 +348,14 @@ export interface OAuthKitOptions {
   rateLimits?: RateLimitOptions;
   /** Called with every security event (token issued, login failed, rate limit hit, ...). */
   onSecurityEvent?: SecurityEventListener;
+  /**
+   * Called when an alert rule is crossed (once per rule, key and window, across every process
+   * sharing the store); the alert is logged too. Default: none (logged only).
+   */
+  onAlert?: AlertListener;
+  /** When to alert. Default: any refresh-token reuse; more than 10 failed client
+   *  authentications for one client within a minute (`DEFAULT_ALERT_RULES`). */
+  alertRules?: AlertRule[];
   /** Structured log of security events: a pino logger (or compatible), or `false` for none.
    *  Default: pino on stdout. */
   logger?: SecurityLogger | false;
@@ -396,6 +414,8 @@ export interface ResolvedOptions {
   views: string | undefined;
   rateLimits: ResolvedRateLimits;
   onSecurityEvent: SecurityEventListener | undefined;
+  onAlert: AlertListener | undefined;
+  alertRules: readonly AlertRule[];
   logger: SecurityLogger;
   resourceServer: ResourceServerSettings;
   pages: ResolvedPagesOptions | undefined;

@@ -22,6 +22,7 @@ import { createDefaultLogger, silentLogger, type SecurityLogger } from '../secur
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { resolvePagesOptions } from './validate-pages.js';
 import { resolveProduct } from './validate-product.js';
+import { resolveAlerting } from './validate-alerting.js';
 import { resolveResources } from './validate-resources.js';
 import { resolveRegistration } from './validate-registration.js';
 
@@ -45,6 +46,8 @@ const KNOWN_OPTIONS = [
   'views',
   'rateLimits',
   'onSecurityEvent',
+  'onAlert',
+  'alertRules',
   'logger',
   'dangerouslyAllowHttpLocalhost',
   'resourceServer',
@@ -475,6 +478,7 @@ export async function resolveOptions(
     views: options.views,
     rateLimits: resolveRateLimits(options.rateLimits),
     onSecurityEvent: options.onSecurityEvent,
+    ...resolveAlerting(options.onAlert, options.alertRules),
     logger,
     resourceServer: validateResourceServerSettings(options.resourceServer ?? {}, 'resourceServer'),
     pages: resolvePagesOptions(options.pages, accounts),

@@ -35,7 +35,8 @@ export type ViewName =
   | 'app'
   | 'connected-apps'
   | 'scope-requests'
-  | 'confirm';
+  | 'confirm'
+  | 'monitoring';
 
 export interface ViewRenderer {
   render(name: ViewName, locals: Record<string, unknown>): Promise<string>;

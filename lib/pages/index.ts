@@ -11,18 +11,20 @@ import { developerApi } from './api.js';
 import { pageErrors, type PageDeps } from './common.js';
 import { connectedAppsPage } from './connected-apps-page.js';
 import { developerPages } from './developer-pages.js';
+import { monitoringPage, type MonitoringDeps } from './monitoring-page.js';
 
 export type { PageDeps } from './common.js';
 
-export function pagesRouter(deps: PageDeps, production: boolean): Router {
-  const { developerApps, connectedApps, scopeRequests, api } = deps.pages.paths;
-  const pagePaths = [developerApps, connectedApps, scopeRequests];
+export function pagesRouter(deps: PageDeps, production: boolean, monitoring: MonitoringDeps): Router {
+  const { developerApps, connectedApps, scopeRequests, monitoring: monitoringPath, api } = deps.pages.paths;
+  const pagePaths = [developerApps, connectedApps, scopeRequests, monitoringPath];
   const router = express.Router();
   router.use([...pagePaths, api], pageSecurityHeaders(production));
   router.use(developerApi(deps));
   router.use(developerPages(deps));
   router.use(connectedAppsPage(deps));
   router.use(scopeRequestsPage(deps));
+  router.use(monitoringPage(deps, monitoring));
   router.use(pagePaths, pageErrors(deps));
   return router;
 }
