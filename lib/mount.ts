@@ -94,7 +94,7 @@ export interface OAuthKit {
    */
   guardLogin: LoginGuard;
   /** Clients that registered themselves (dynamic registration, metadata documents): list, block. */
-  readonly selfRegisteredClients: Pick<SelfRegisteredClients, 'list' | 'block'>;
+  readonly selfRegisteredClients: Pick<SelfRegisteredClients, 'list' | 'get' | 'block'>;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -253,9 +253,17 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   });
   provider.on(
     'registration_create.success',
-    (_ctx: unknown, client: { clientId: string; clientName?: string }) => {
+    (_ctx: unknown, client: { clientId: string; clientName?: string; redirectUris?: readonly string[] }) => {
       selfRegistered
-        .note(client.clientId, client.clientName ?? client.clientId, 'registration', options.ttl.grant)
+        .note(
+          {
+            clientId: client.clientId,
+            name: client.clientName ?? client.clientId,
+            kind: 'registration',
+            redirectUris: client.redirectUris ?? [],
+          },
+          options.ttl.grant,
+        )
         .catch(() => {});
     },
   );
@@ -385,9 +393,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
         const client = await provider.Client.find(grant.clientId);
         if (client?.[METADATA_DOCUMENT] === true) {
           await selfRegistered.note(
-            client.clientId,
-            client.clientName ?? client.clientId,
-            'metadata-document',
+            {
+              clientId: client.clientId,
+              name: client.clientName ?? client.clientId,
+              kind: 'metadata-document',
+              redirectUris: client.redirectUris ?? [],
+            },
             options.ttl.grant,
           );
         }
@@ -415,6 +426,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
           logger,
           registry: apps,
           authorizations,
+          selfRegisteredClients: selfRegistered,
           catalog,
           restrictedScopes,
         },
@@ -453,7 +465,11 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     endSession: (req, res) => endProviderSession(provider, req, res),
     guardLogin: (req, login, verify) => guardLogin(req, login, verify),
     apps,
-    selfRegisteredClients: { list: selfRegistered.list, block: selfRegistered.block },
+    selfRegisteredClients: {
+      list: selfRegistered.list,
+      get: selfRegistered.get,
+      block: selfRegistered.block,
+    },
     async close() {
       grantStatus.close();
       clientStatus.close();

@@ -22,19 +22,38 @@ export interface SelfRegisteredClient {
   name: string;
   /** How it registered: RFC 7591 registration, or a client metadata document (the id is its URL). */
   kind: 'registration' | 'metadata-document';
+  /** When it registered (RFC 7591) or a user first approved it (metadata document). */
   firstSeenAt: string;
+  /** Hosts of its redirect URIs (`host[:port]`), each once. */
+  redirectHosts: string[];
   blocked: boolean;
+}
+
+type Recorded = Omit<SelfRegisteredClient, 'blocked'>;
+
+/** Host (with port) of each redirect URI, each once; URLs that do not parse are left out. */
+function hostsOf(redirectUris: readonly string[]): string[] {
+  const hosts = new Set<string>();
+  for (const uri of redirectUris) {
+    if (URL.canParse(uri)) hosts.add(new URL(uri).host);
+  }
+  return [...hosts];
 }
 
 export interface SelfRegisteredClients {
   list(): Promise<SelfRegisteredClient[]>;
+  /** One self-registered client, or undefined when the kit never recorded this id. */
+  get(clientId: string): Promise<SelfRegisteredClient | undefined>;
   /** Stops the client at once, everywhere, and revokes its grants. */
   block(clientId: string): Promise<void>;
   /** @internal recorded by the kit when such a client appears */
   note(
-    clientId: string,
-    name: string,
-    kind: SelfRegisteredClient['kind'],
+    client: {
+      clientId: string;
+      name: string;
+      kind: SelfRegisteredClient['kind'];
+      redirectUris: readonly string[];
+    },
     lifetimeSeconds: number,
   ): Promise<void>;
 }
@@ -48,29 +67,30 @@ export function createSelfRegisteredClients(deps: {
   tombstoneSeconds: number;
 }): SelfRegisteredClients {
   const { records, feed, clients } = deps;
+  async function get(clientId: string): Promise<SelfRegisteredClient | undefined> {
+    const [entry, blocked] = await Promise.all([
+      records.get<Recorded>(COLLECTION, clientId),
+      records.get(BLOCKED, clientId),
+    ]);
+    return entry
+      ? { ...entry, redirectHosts: entry.redirectHosts ?? [], blocked: blocked !== undefined }
+      : undefined;
+  }
   return {
-    async note(clientId, name, kind, lifetimeSeconds) {
+    async note({ clientId, name, kind, redirectUris }, lifetimeSeconds) {
       if (await records.get(COLLECTION, clientId)) return;
-      await records.set<Omit<SelfRegisteredClient, 'blocked'>>(
+      await records.set<Recorded>(
         COLLECTION,
         clientId,
-        { clientId, name, kind, firstSeenAt: new Date().toISOString() },
+        { clientId, name, kind, firstSeenAt: new Date().toISOString(), redirectHosts: hostsOf(redirectUris) },
         { ttlSeconds: lifetimeSeconds, indexes: [INDEX] },
       );
     },
     async list() {
-      const ids = await records.findIds(COLLECTION, INDEX);
-      const found = await Promise.all(
-        ids.map(async (id) => {
-          const [entry, blocked] = await Promise.all([
-            records.get<Omit<SelfRegisteredClient, 'blocked'>>(COLLECTION, id),
-            records.get(BLOCKED, id),
-          ]);
-          return entry ? { ...entry, blocked: blocked !== undefined } : undefined;
-        }),
-      );
+      const found = await Promise.all((await records.findIds(COLLECTION, INDEX)).map(get));
       return found.filter((c): c is SelfRegisteredClient => c !== undefined);
     },
+    get,
     async block(clientId) {
       const at = new Date().toISOString();
       await records.set(BLOCKED, clientId, { blockedAt: at });

@@ -198,6 +198,9 @@ export interface PagesOptions {
     scopeRequests?: string;
     /** Administrators' abuse monitoring. Default `/settings/admin/monitoring`. */
     monitoring?: string;
+    /** Administrators' list of self-registered clients (block one). Default
+     *  `/settings/admin/self-registered-clients`. */
+    selfRegisteredClients?: string;
     /** JSON API for automation. Default `/oauth/api` (`/apps`, `/apps/:id`, `/scope-requests`). */
     api?: string;
   };
@@ -265,6 +268,7 @@ export interface ResolvedPagesOptions {
     connectedApps: string;
     scopeRequests: string;
     monitoring: string;
+    selfRegisteredClients: string;
     api: string;
   };
 }
@@ -274,6 +278,7 @@ export const DEFAULT_PAGE_PATHS = {
   connectedApps: '/settings/connected-apps',
   scopeRequests: '/settings/admin/scope-requests',
   monitoring: '/settings/admin/monitoring',
+  selfRegisteredClients: '/settings/admin/self-registered-clients',
   api: '/oauth/api',
 } as const;
 

@@ -36,7 +36,8 @@ export type ViewName =
   | 'connected-apps'
   | 'scope-requests'
   | 'confirm'
-  | 'monitoring';
+  | 'monitoring'
+  | 'self-registered-clients';
 
 export interface ViewRenderer {
   render(name: ViewName, locals: Record<string, unknown>): Promise<string>;

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { ResolvedPagesOptions } from '../config/options.js';
+import type { SelfRegisteredClients } from '../clients/self-registered.js';
 import type { ErrorPageFailure, HtmlErrorRenderer } from '../errors/error-page.js';
 import type { SecurityLogger } from '../security/logger.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
@@ -20,6 +21,8 @@ export interface PageDeps {
   guard: Guard;
   registry: AppRegistry;
   authorizations: Authorizations;
+  /** Dynamically registered and metadata-document clients (administrators list and block them). */
+  selfRegisteredClients: Pick<SelfRegisteredClients, 'list' | 'get' | 'block'>;
   catalog: ScopeCatalog;
   /** The one HTML error page (errors/error-page.ts). */
   renderErrorPage: HtmlErrorRenderer;
@@ -51,6 +54,7 @@ const NOTICES: Record<string, string> = {
   revoked: 'Access revoked. The app can no longer use your account.',
   approved: 'Scope approved.',
   rejected: 'Request rejected.',
+  blocked: 'Client blocked. Its tokens stopped working and it cannot authorize again.',
 };
 
 export function notice(req: Request): string | undefined {

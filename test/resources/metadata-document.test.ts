@@ -115,6 +115,13 @@ test('an MCP SDK agent known by its document URL connects, sees consent with its
       content: Array<{ text: string }>;
     };
     expect(content[0]!.text).toContain('Write the quarterly report');
+    // Administrators find it on their list once a user approved it.
+    expect(await server.kit.selfRegisteredClients.get(clientId)).toMatchObject({
+      name: 'Doc Agent',
+      kind: 'metadata-document',
+      redirectHosts: [new URL(redirectUri).host],
+      blocked: false,
+    });
   } finally {
     await agent.close();
   }
