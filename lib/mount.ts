@@ -30,7 +30,7 @@ import {
 import { pagesRouter } from './pages/index.js';
 import { createProvider, requiresHttps, ROUTES } from './provider.js';
 import { createAuthorizations } from './registry/authorizations.js';
-import { isAppActive } from './registry/app-status.js';
+import { appStanding } from './registry/app-status.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createClientSecretHasher } from './registry/secrets.js';
 import { createDpopVerifier, DPOP_ALGORITHMS } from './resource-server/dpop.js';
@@ -280,7 +280,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const clientStatus = createGrantStatus({
     subject: 'client',
     feed: options.store.revocations,
-    isGrantActive: (clientId) => isAppActive(options.store.records, clientId),
+    isGrantActive: (clientId) => appStanding(options.store.records, clientId),
     maxTokenLifetimeSeconds: options.ttl.accessToken,
     whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
   });
@@ -308,8 +308,9 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
           }),
         }),
     isGrantActive: grantStatus.isActive,
-    // A disabled or deleted app's tokens stop at once: the store says so (registry/app-status.ts),
-    // and the registry announces the change on the feed so every process re-checks.
+    // A disabled or deleted app's tokens, and tokens carrying a scope withdrawn from the app, stop
+    // at once: the store says so (registry/app-status.ts), and the registry announces the change
+    // on the feed so every process re-checks.
     isClientActive: clientStatus.isActive,
     knownGrantStatus: grantStatus.peek,
     knownClientStatus: clientStatus.peek,

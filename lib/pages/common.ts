@@ -55,6 +55,7 @@ const NOTICES: Record<string, string> = {
   approved: 'Scope approved.',
   rejected: 'Request rejected.',
   blocked: 'Client blocked. Its tokens stopped working and it cannot authorize again.',
+  withdrawn: 'Scope withdrawn. Tokens carrying it no longer work.',
 };
 
 export function notice(req: Request): string | undefined {

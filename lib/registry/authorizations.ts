@@ -46,6 +46,12 @@ export interface Authorizations {
   /** Revokes every grant `accountId` gave `clientId`; returns how many. */
   revokeForAccount(accountId: string, clientId: string): Promise<number>;
   revokeForClient(clientId: string): Promise<number>;
+  /**
+   * Takes `scope` out of every grant users gave `clientId` (the rest of each grant stays), so a
+   * refresh yields tokens without it, even if the scope is approved for the app again later.
+   * Returns how many grants carried it.
+   */
+  withdrawScope(clientId: string, scope: string): Promise<number>;
 }
 
 const COLLECTION = 'authorizations';
@@ -87,6 +93,13 @@ export function createAuthorizations(
       await records.delete(COLLECTION, record.grantId);
     }
     return list.length;
+  }
+
+  async function forClient(clientId: string): Promise<AuthorizationRecord[]> {
+    const ids = await records.findIds(COLLECTION, byClient(clientId));
+    return (await Promise.all(ids.map((id) => records.get<AuthorizationRecord>(COLLECTION, id)))).filter(
+      (r): r is AuthorizationRecord => r?.clientId === clientId,
+    );
   }
 
   return {
@@ -143,11 +156,31 @@ export function createAuthorizations(
     },
 
     async revokeForClient(clientId) {
-      const ids = await records.findIds(COLLECTION, byClient(clientId));
-      const list = (
-        await Promise.all(ids.map((id) => records.get<AuthorizationRecord>(COLLECTION, id)))
-      ).filter((r): r is AuthorizationRecord => r?.clientId === clientId);
-      return revokeAll(list);
+      return revokeAll(await forClient(clientId));
+    },
+
+    async withdrawScope(clientId, scope) {
+      let changed = 0;
+      for (const record of await forClient(clientId)) {
+        const grant = await provider.Grant.find(record.grantId);
+        let carried = false;
+        // oidc-provider keeps a grant's scopes per resource (RFC 8707), space-separated.
+        for (const [resource, scopes] of Object.entries(grant?.resources ?? {})) {
+          const kept = String(scopes)
+            .split(' ')
+            .filter((s) => s !== scope);
+          if (kept.length !== String(scopes).split(' ').length) {
+            carried = true;
+            grant!.resources![resource] = kept.join(' ');
+          }
+        }
+        if (carried) await grant!.save();
+        if (carried || record.scopes.includes(scope)) {
+          changed += 1;
+          await put({ ...record, scopes: record.scopes.filter((s) => s !== scope) });
+        }
+      }
+      return changed;
     },
   };
 }

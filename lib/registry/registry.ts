@@ -39,6 +39,11 @@ export interface RegisteredApp {
   /** Restricted scopes the developer asked for, waiting for an administrator. */
   requestedRestrictedScopes: string[];
   approvedRestrictedScopes: string[];
+  /**
+   * Restricted scopes an administrator withdrew → when (epoch seconds): tokens issued at or
+   * before then that carry one are refused everywhere (registry/app-status.ts).
+   */
+  scopesWithdrawnAt?: Record<string, number>;
   testMode: boolean;
   enabled: boolean;
   /** Keyed hashes only (registry/secrets.ts); the secrets are shown once and never stored. */
@@ -75,6 +80,7 @@ const MAX_DESCRIPTION = 1000;
 
 const byOwner = (owner: string) => `owner:${owner}`;
 const PENDING = 'scope-requests:pending';
+const APPROVED = 'scope-requests:approved';
 
 export interface AppRegistry {
   create(owner: string, input: AppInput): Promise<{ app: RegisteredApp; clientSecret?: string }>;
@@ -94,8 +100,16 @@ export interface AppRegistry {
   delete(owner: string, clientId: string): Promise<void>;
   requestScope(owner: string, clientId: string, scope: string): Promise<RegisteredApp>;
   listScopeRequests(): Promise<ScopeRequest[]>;
+  /** Restricted scopes approved for apps (an administrator may withdraw each). */
+  listApprovedScopes(): Promise<ScopeRequest[]>;
   /** Administrators only (the caller checks): approve or reject a pending request. */
   decideScopeRequest(clientId: string, scope: string, approve: boolean): Promise<RegisteredApp>;
+  /**
+   * Administrators only (the caller checks): withdraws an approved restricted scope. The app can
+   * no longer obtain it, the grants users gave it lose it (a refresh yields tokens without it),
+   * and its tokens carrying it stop at every resource server sharing the store.
+   */
+  withdrawRestrictedScope(clientId: string, scope: string): Promise<RegisteredApp>;
 }
 
 export interface RegistryDeps {
@@ -216,8 +230,19 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
     const now = Math.floor(Date.now() / 1000);
     // Overlapping secrets that expired are dropped for good.
     app.secrets = app.secrets.filter((s) => s.exp === undefined || s.exp > now);
+    // A withdrawal need not be remembered once every token issued before it has expired.
+    if (app.scopesWithdrawnAt) {
+      for (const [scope, at] of Object.entries(app.scopesWithdrawnAt)) {
+        if (at + tombstoneSeconds < now) delete app.scopesWithdrawnAt[scope];
+      }
+      if (Object.keys(app.scopesWithdrawnAt).length === 0) delete app.scopesWithdrawnAt;
+    }
     app.updatedAt = new Date().toISOString();
-    const indexes = [byOwner(app.owner), ...(app.requestedRestrictedScopes.length ? [PENDING] : [])];
+    const indexes = [
+      byOwner(app.owner),
+      ...(app.requestedRestrictedScopes.length ? [PENDING] : []),
+      ...(app.approvedRestrictedScopes.length ? [APPROVED] : []),
+    ];
     await records.set(APPS, app.clientId, app, { indexes });
     if (app.enabled) await clients.upsert(app.clientId, metadataOf(app), 0);
     else await clients.destroy(app.clientId);
@@ -234,6 +259,13 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
     const app = await get(clientId);
     if (!app || app.owner !== owner) throw new RegistryError('not_found', 'No such app.');
     return app;
+  }
+
+  /** Apps filed under a registry index, oldest change first. */
+  async function indexed(index: string): Promise<RegisteredApp[]> {
+    const ids = await records.findIds(APPS, index);
+    const apps = (await Promise.all(ids.map(get))).filter((a): a is RegisteredApp => a !== undefined);
+    return apps.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   }
 
   function allowedScopes(value: readonly unknown[] | undefined): string[] | undefined {
@@ -412,11 +444,13 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
     },
 
     async listScopeRequests() {
-      const ids = await records.findIds(APPS, PENDING);
-      const apps = (await Promise.all(ids.map(get))).filter((a): a is RegisteredApp => a !== undefined);
-      return apps
-        .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
-        .flatMap((app) => app.requestedRestrictedScopes.map((scope) => ({ app, scope })));
+      const apps = await indexed(PENDING);
+      return apps.flatMap((app) => app.requestedRestrictedScopes.map((scope) => ({ app, scope })));
+    },
+
+    async listApprovedScopes() {
+      const apps = await indexed(APPROVED);
+      return apps.flatMap((app) => app.approvedRestrictedScopes.map((scope) => ({ app, scope })));
     },
 
     async decideScopeRequest(clientId, scope, approve) {
@@ -427,6 +461,20 @@ export function createAppRegistry(deps: RegistryDeps): AppRegistry {
       app.requestedRestrictedScopes = app.requestedRestrictedScopes.filter((s) => s !== scope);
       if (approve && !app.approvedRestrictedScopes.includes(scope)) app.approvedRestrictedScopes.push(scope);
       return save(app);
+    },
+
+    async withdrawRestrictedScope(clientId, scope) {
+      const app = await get(clientId);
+      if (!app || typeof scope !== 'string' || !app.approvedRestrictedScopes.includes(scope)) {
+        throw new RegistryError('not_found', 'This app has no such approved scope.');
+      }
+      app.approvedRestrictedScopes = app.approvedRestrictedScopes.filter((s) => s !== scope);
+      app.scopesWithdrawnAt = { ...app.scopesWithdrawnAt, [scope]: Math.floor(Date.now() / 1000) };
+      // The record and the client metadata first (no new token gets the scope), announced on the
+      // feed (resource servers re-read the record); then the grants lose it (refreshes).
+      const saved = await save(app);
+      await authorizations.withdrawScope(clientId, scope);
+      return saved;
     },
   };
 }

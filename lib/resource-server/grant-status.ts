@@ -10,10 +10,14 @@
  */
 import type { FeedMessage, RevocationFeed } from '../../adapters/contract.js';
 
-export interface GrantStatusOptions {
+/**
+ * `T` is what an alive answer carries: `true` for grants and tokens; for clients, what was
+ * withdrawn from the app (registry/app-status.ts), remembered with the answer.
+ */
+export interface GrantStatusOptions<T = true> {
   feed: RevocationFeed;
-  /** Authoritative check against the store; rejects when the store is unreachable. */
-  isGrantActive(grantId: string): Promise<boolean>;
+  /** Authoritative check against the store (false: refused); rejects when the store is unreachable. */
+  isGrantActive(grantId: string): Promise<T | false>;
   /**
    * What the cache tracks (the feed messages of that kind). 'grant' (default): revocation is
    * final, ids are grant ids. 'token': the same for single JWT access tokens, ids are `jti`s.
@@ -28,13 +32,13 @@ export interface GrantStatusOptions {
   maxEntries?: number;
 }
 
-export interface GrantStatus {
-  isActive(grantId: string): Promise<boolean>;
+export interface GrantStatus<T = true> {
+  isActive(grantId: string): Promise<T | false>;
   /**
    * The answer when memory already has it (remembered alive while the feed is up, or
    * revoked), without a promise; undefined when only `isActive` can tell.
    */
-  peek(grantId: string): boolean | undefined;
+  peek(grantId: string): T | false | undefined;
   close(): void;
 }
 
@@ -44,20 +48,20 @@ export class FeedDownError extends Error {
   }
 }
 
-export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
+export function createGrantStatus<T = true>(options: GrantStatusOptions<T>): GrantStatus<T> {
   const maxEntries = options.maxEntries ?? 100_000;
   const rememberMs = options.maxTokenLifetimeSeconds * 1000;
-  /** grantId → epoch ms until which the "alive" answer may be reused */
-  const alive = new Map<string, number>();
+  /** grantId → epoch ms until which the "alive" answer may be reused, and that answer */
+  const alive = new Map<string, { until: number; value: T }>();
   /** grantId → epoch ms until which its tokens must be refused */
   const revoked = new Map<string, number>();
   let feedUp = false;
   /** Bumped on every revocation and feed change so in-flight store checks cannot re-add stale answers. */
   let generation = 0;
 
-  function bounded(map: Map<string, number>, key: string, until: number) {
+  function bounded<V>(map: Map<string, V>, key: string, value: V) {
     if (map.size >= maxEntries) map.delete(map.keys().next().value!);
-    map.set(key, until);
+    map.set(key, value);
   }
 
   const subject = options.subject ?? 'grant';
@@ -84,8 +88,8 @@ export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
       const refusedUntil = revoked.get(grantId);
       if (refusedUntil !== undefined && refusedUntil > now) return false;
       if (!feedUp) return undefined;
-      const until = alive.get(grantId);
-      return until !== undefined && until > now ? true : undefined;
+      const entry = alive.get(grantId);
+      return entry !== undefined && entry.until > now ? entry.value : undefined;
     },
     async isActive(grantId) {
       const now = Date.now();
@@ -95,16 +99,17 @@ export function createGrantStatus(options: GrantStatusOptions): GrantStatus {
         revoked.delete(grantId);
       }
       if (feedUp) {
-        const until = alive.get(grantId);
-        if (until !== undefined && until > now) return true;
+        const entry = alive.get(grantId);
+        if (entry !== undefined && entry.until > now) return entry.value;
       } else if (options.whenFeedDown === 'fail-closed') {
         throw new FeedDownError();
       }
       const seen = generation;
       const active = await options.isGrantActive(grantId);
-      if (!active)
+      if (active === false)
         bounded(revoked, grantId, now + rememberMs); // grants never come back
-      else if (feedUp && seen === generation) bounded(alive, grantId, now + rememberMs);
+      else if (feedUp && seen === generation)
+        bounded(alive, grantId, { until: now + rememberMs, value: active });
       return active;
     },
     close: unsubscribe,

@@ -14,7 +14,7 @@ import { validateResourceServerSettings } from '../config/validate.js';
 import { resourceUrl } from '../config/validate-resources.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { isGrantActive } from '../grants/grants.js';
-import { isAppActive } from '../registry/app-status.js';
+import { appStanding } from '../registry/app-status.js';
 import { createAccessTokenStatus, storeReplayCheck } from '../tokens/revoked-access-tokens.js';
 import { createDpopVerifier, DPOP_ALGORITHMS, memoryReplayCheck } from './dpop.js';
 import { createGrantStatus } from './grant-status.js';
@@ -131,7 +131,7 @@ export async function mountResourceServer(
     ? createGrantStatus({
         subject: 'client',
         feed: store.revocations,
-        isGrantActive: (clientId) => isAppActive(store.records, clientId),
+        isGrantActive: (clientId) => appStanding(store.records, clientId),
         maxTokenLifetimeSeconds: maxTokenLifetimeSeconds ?? 3600,
         whenFeedDown: settings.whenFeedDown ?? 'check-store',
       })

@@ -18,6 +18,7 @@ import {
   InvalidTokenError,
   TokenStoreUnavailableError,
 } from '../errors/bearer-errors.js';
+import { withdrawnScope, type ActiveApp } from '../registry/app-status.js';
 import type { DpopPresentation, DpopVerifier } from './dpop.js';
 
 export interface AuthInfo {
@@ -72,10 +73,14 @@ export interface VerifierOptions {
   isGrantActive(grantId: string): Promise<boolean>;
   /** The grant's status when memory already knows it (no store call, no promise), else undefined. */
   knownGrantStatus?(grantId: string): boolean | undefined;
-  /** Resolves false when the client was disabled or deleted; rejects when the store is unreachable. */
-  isClientActive?(clientId: string): Promise<boolean>;
+  /**
+   * Resolves false when the client was disabled or deleted; otherwise true, or what was withdrawn
+   * from it (a token carrying a scope withdrawn after it was issued is refused). Rejects when the
+   * store is unreachable.
+   */
+  isClientActive?(clientId: string): Promise<boolean | ActiveApp>;
   /** The client's status when memory already knows it, else undefined. */
-  knownClientStatus?(clientId: string): boolean | undefined;
+  knownClientStatus?(clientId: string): boolean | ActiveApp | undefined;
   /** Resolves false when the access token itself (its `jti`) was revoked; rejects when that cannot be known. */
   isTokenActive?(jti: string): Promise<boolean>;
   /** The token's revocation status when memory already knows it, else undefined. */
@@ -135,12 +140,17 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const cache = options.cache === false ? undefined : createCache(options.cache ?? {});
 
   /**
-   * The token's grant is not revoked, its client not disabled, and the token itself not
-   * revoked (client credentials tokens name no grant).
+   * The token's grant is not revoked, its client not disabled, no scope it carries withdrawn from
+   * the client since it was issued, and the token itself not revoked (client credentials tokens
+   * name no grant).
    */
-  async function assertLive(grantId: string | undefined, clientId: string, jti: unknown): Promise<void> {
+  async function assertLive(
+    auth: Pick<AuthInfo, 'grantId' | 'clientId' | 'claims' | 'scopes'>,
+  ): Promise<void> {
+    const { grantId, clientId } = auth;
+    const jti = auth.claims.jti;
     let grantActive: boolean;
-    let clientActive: boolean;
+    let clientActive: boolean | ActiveApp;
     let tokenActive: boolean;
     try {
       [grantActive, clientActive, tokenActive] = await Promise.all([
@@ -152,7 +162,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       throw new TokenStoreUnavailableError();
     }
     if (!grantActive || !tokenActive) throw new InvalidTokenError('The access token has been revoked.');
-    if (!clientActive) throw new InvalidTokenError('The application of this access token is disabled.');
+    assertClientStanding(clientActive, auth);
   }
 
   /** Bearer: no binding allowed. DPoP: the token is bound to a key and the proof is valid. */
@@ -186,9 +196,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (isClientActive) {
       const known = options.knownClientStatus?.(cached.clientId);
       if (known === undefined) return undefined;
-      if (!known) {
+      try {
+        assertClientStanding(known, cached);
+      } catch (error) {
         cache!.delete(token);
-        throw new InvalidTokenError('The application of this access token is disabled.');
+        throw error;
       }
     }
     if (isTokenActive && typeof cached.claims.jti === 'string') {
@@ -207,7 +219,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     const cached = cache?.get(token, now());
     if (cached) {
       try {
-        await assertLive(cached.grantId, cached.clientId, cached.claims.jti);
+        await assertLive(cached);
       } catch (error) {
         if (error instanceof InvalidTokenError) cache!.delete(token);
         throw error;
@@ -245,7 +257,6 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ) {
       throw new InvalidTokenError('The access token is malformed.');
     }
-    await assertLive(grantId, clientId, claims.jti);
     const auth: AuthInfo = {
       sub: claims.sub,
       clientId,
@@ -256,6 +267,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       grantId,
       expiresAt: claims.exp!,
     };
+    await assertLive(auth);
     // The host may change what it gets in req.auth: the cache keeps its own frozen copy.
     cache?.set(token, deepFreeze(structuredClone(auth)), now());
     return auth;
@@ -269,6 +281,21 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   verifyAccessToken.fromMemory = fromMemory;
   verifyAccessToken.inspect = inspect;
   return verifyAccessToken;
+}
+
+/** The client is active, and no scope of the token was withdrawn from it since it was issued. */
+function assertClientStanding(
+  standing: boolean | ActiveApp,
+  auth: Pick<AuthInfo, 'claims' | 'scopes'>,
+): void {
+  if (!standing) throw new InvalidTokenError('The application of this access token is disabled.');
+  if (standing === true) return;
+  const withdrawn = withdrawnScope(standing, auth.claims.iat ?? 0, auth.scopes);
+  if (withdrawn !== undefined) {
+    throw new InvalidTokenError(
+      `The "${withdrawn.slice(0, 50)}" scope of this access token was withdrawn from the application.`,
+    );
+  }
 }
 
 /** A token bound to a key (RFC 9449 / RFC 8705 `cnf`) is worthless without its proof. */
