@@ -6,12 +6,20 @@
 import { request as httpRequest } from 'node:http';
 import * as oauth from 'oauth4webapi';
 import fc from 'fast-check';
-import { decodeJwt } from 'jose';
+import { decodeJwt, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { hashTokenId } from '../../lib/security/hashed-token-ids.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
-import { authorize, callApi, codeFlow, exchangeCode, tokenRequest } from '../helpers/oauth-client.js';
+import {
+  authorize,
+  callApi,
+  codeFlow,
+  discover,
+  exchangeCode,
+  insecure,
+  tokenRequest,
+} from '../helpers/oauth-client.js';
 
 let server: RunningExample;
 let redirectUri: string;
@@ -796,6 +804,233 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     } finally {
       await fuzzed.close();
     }
+  });
+});
+
+/**
+ * Rules from attacking the running kit at its seams (issue 13): each one a check that fails if
+ * the hole reopens. The full attacks, with their figures, are in test/security/ beside this file.
+ */
+describe('Security at the seams between the kit, the host and resource servers', () => {
+  /** A second example app with small limits, so that limits engage in a few requests. */
+  let limited: RunningExample;
+  beforeAll(async () => {
+    limited = await startExampleApp({
+      security: {
+        rateLimits: {
+          authorize: { perIp: { points: 2, durationSeconds: 60 } },
+          developerApi: { perIp: { points: 2, durationSeconds: 60 } },
+          clientAuthentication: { failuresPerClientAndIp: { points: 3, durationSeconds: 60 } },
+        },
+      },
+    });
+  });
+  afterAll(() => limited?.close());
+
+  const bearer = async (token: string, path = '/v1/tasks') =>
+    (await callApi(server.issuer, path, token)).status;
+
+  /** Polls until `token` gets `status` at the in-process requireScope; at most 1 s. */
+  async function within1s(token: string, status: number) {
+    const started = Date.now();
+    while ((await bearer(token)) !== status) {
+      if (Date.now() - started > 1000) throw new Error(`no ${status} within 1 s`);
+    }
+  }
+
+  /** A confidential app registered by the demo administrator, with a client_credentials token. */
+  async function registeredApp(name: string) {
+    const { app, clientSecret } = await server.kit.apps.create('user_123', {
+      name,
+      homepageUrl: 'https://seams.example',
+      redirectUris: [redirectUri],
+    });
+    const client = { clientId: app.clientId, clientSecret: clientSecret! };
+    const token = async (scope: string) => {
+      const { status, json } = await tokenRequest(
+        server.issuer,
+        { grant_type: 'client_credentials', scope },
+        client,
+      );
+      expect(status).toBe(200);
+      return json.access_token as string;
+    };
+    return { app, client, token };
+  }
+
+  test('every spelling of a rate-limited route is counted (trailing slash, letter case)', async () => {
+    const query = new URL(authorizeUrl({}), 'http://x').search.replace(
+      /redirect_uri=[^&]+/,
+      `redirect_uri=${encodeURIComponent(`http://localhost:${limited.port}/callback`)}`,
+    );
+    const statuses = [];
+    for (const path of ['/oauth/authorize/', '/OAuth/Authorize/', '/oauth/authorize']) {
+      const response = await fetch(`${limited.issuer}${path}${query}`, { redirect: 'manual' });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([303, 404, 429]);
+  });
+
+  test('failed client authentications are limited per client and source, with no refund; secrets are checked by a keyed hash', async () => {
+    const { app, clientSecret } = await limited.kit.apps.create('user_123', {
+      name: 'Flooded',
+      homepageUrl: 'https://flooded.example',
+      redirectUris: [`http://localhost:${limited.port}/callback`],
+    });
+    const attempt = (secret: string) =>
+      tokenRequest(
+        limited.issuer,
+        { grant_type: 'client_credentials', scope: 'tasks:read' },
+        { clientId: app.clientId, clientSecret: secret },
+      );
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await attempt(`wrong-${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // Not even the right secret gets through from this source until the window passes.
+    expect((await attempt(clientSecret!)).status).toBe(429);
+    // Stored as a keyed hash (HMAC under a server key): a wrong secret costs microseconds, not scrypt.
+    expect((await limited.kit.apps.get(app.clientId))!.secrets[0]!.hash).toMatch(/^hmac-sha256\$/);
+  });
+
+  test('the developer JSON API is rate limited', async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${limited.issuer}/oauth/api/apps`, {
+        headers: { accept: 'application/json' },
+      });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses[2]).toBe(429);
+  });
+
+  test('URLs come from the issuer, never from the Host header; another host name gets 421', async () => {
+    const discovery = '/.well-known/oauth-authorization-server';
+    expect(await send(server.port, 'GET', discovery, { host: 'evil.example' }, undefined)).toBe(421);
+    const metadata = await fetch(`http://127.0.0.1:${server.port}${discovery}`);
+    expect(((await metadata.json()) as { token_endpoint: string }).token_endpoint).toBe(
+      `${server.issuer}/oauth/token`,
+    );
+  });
+
+  test("kit pages allow no script: script-src 'none'", async () => {
+    const { response } = await loginPage();
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'none'");
+  });
+
+  test('a token issued in the future (iat beyond clock tolerance) is refused', async () => {
+    const jwk = server.kit.options.secrets.signingKeys[0]!;
+    const now = Math.floor(Date.now() / 1000);
+    const forged = await new SignJWT({ client_id: TEST_CLIENT.clientId, scope: 'tasks:read' })
+      .setProtectedHeader({ alg: jwk.alg!, kid: jwk.kid!, typ: 'at+jwt' })
+      .setIssuer(server.issuer)
+      .setAudience(server.kit.options.audience)
+      .setSubject(TEST_CLIENT.clientId)
+      .setIssuedAt(now + 3600)
+      .setExpirationTime(now + 7200)
+      .sign(await importJWK(jwk, jwk.alg));
+    expect(await bearer(forged)).toBe(401);
+  });
+
+  test('a token bound to a key (DPoP, cnf) is never accepted as a Bearer token', async () => {
+    const as = await discover(server.issuer);
+    const client: oauth.Client = { client_id: TEST_CLIENT.clientId };
+    const keys = (await generateKeyPair('ES256', { extractable: true })) as Parameters<typeof oauth.DPoP>[1];
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(TEST_CLIENT.clientSecret),
+      { scope: 'tasks:read' },
+      { DPoP: oauth.DPoP(client, keys), ...insecure },
+    );
+    const tokens = await oauth.processClientCredentialsResponse(as, client, response);
+    expect(decodeJwt(tokens.access_token).cnf).toBeDefined();
+    expect(await bearer(tokens.access_token)).toBe(401);
+    expect(await bearer(tokens.access_token, '/v1/oauth/token/info')).toBe(401);
+  });
+
+  test("a disabled app's tokens stop within a second", async () => {
+    const { app, token } = await registeredApp('Soon Disabled');
+    const access = await token('tasks:read');
+    expect(await bearer(access)).toBe(200);
+    await server.kit.apps.setEnabled('user_123', app.clientId, false);
+    await within1s(access, 401);
+  });
+
+  test('a withdrawn restricted scope stops within a second; the app cannot get it again', async () => {
+    const { app, token, client } = await registeredApp('Console');
+    await server.kit.apps.requestScope('user_123', app.clientId, 'admin:*');
+    await server.kit.apps.decideScopeRequest(app.clientId, 'admin:*', true);
+    const admin = await token('admin:*');
+    const plain = await token('tasks:read');
+    expect(await bearer(admin)).toBe(200);
+    await server.kit.apps.withdrawRestrictedScope(app.clientId, 'admin:*');
+    await within1s(admin, 401);
+    expect(await bearer(plain)).toBe(200);
+    const again = await tokenRequest(
+      server.issuer,
+      { grant_type: 'client_credentials', scope: 'admin:*' },
+      client,
+    );
+    expect(again.json.error).toBe('invalid_scope');
+  });
+
+  test("the product's sign-out ends the authorization server's session", async () => {
+    const agent = await signedInAgent();
+    const before = await (await agent.follow(authorizeUrl({}))).response.text();
+    expect(before).not.toContain('name="password"');
+    const signout = await (await agent.request('/signout')).text();
+    await agent.submit(`${server.issuer}/signout`, signout, {});
+    const after = await (await agent.follow(authorizeUrl({}))).response.text();
+    expect(after).toContain('name="password"');
+  });
+
+  test('a demanded fresh login (prompt=login, max_age=0) shows the login form', async () => {
+    const agent = await signedInAgent();
+    // max_age is OpenID Connect's: it applies to requests with the openid scope.
+    const demands: Record<string, string>[] = [
+      { prompt: 'login' },
+      { max_age: '0', scope: 'openid tasks:read' },
+    ];
+    for (const demand of demands) {
+      const page = await (await agent.follow(authorizeUrl(demand))).response.text();
+      expect([demand, page.includes('name="password"')]).toEqual([demand, true]);
+    }
+  });
+
+  test("session ids change at sign-in through the kit's login form (no fixation)", async () => {
+    const agent = new BrowserAgent(server.issuer);
+    await agent.request('/signin');
+    const planted = agent.cookie('taskflow.sid');
+    const { url, html } = await loginPage(agent);
+    const kitSession = agent.cookie('_session');
+    await agent.submit(url, html, { email: 'demo@example.com', password: 'demo-password' });
+    expect(agent.cookie('taskflow.sid')).toBeDefined();
+    expect(agent.cookie('taskflow.sid')).not.toBe(planted);
+    expect(agent.cookie('_session')).not.toBe(kitSession);
+  });
+
+  test("the product's own sign-in shares the kit's lockout", async () => {
+    const signIn = async (password: string) => {
+      const agent = new BrowserAgent(limited.issuer);
+      const page = await (await agent.request('/signin')).text();
+      return (await agent.submit(`${limited.issuer}/signin`, page, { email: 'sam@example.com', password }))
+        .response.status;
+    };
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await signIn('wrong'));
+    expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
+    expect(statuses[4]).toBe(429);
+    expect(await signIn('sam-password')).toBe(429);
+  });
+
+  test("test-mode tokens see sandbox data, never the user's live data (example app)", async () => {
+    const tokens = await codeFlow(server.issuer, TEST_CLIENT, redirectUri, 'tasks:read');
+    const { json } = await callApi(server.issuer, '/v1/tasks', tokens.access_token);
+    const titles = (json.data as Array<{ title: string }>).map((t) => t.title);
+    expect(titles.length).toBeGreaterThan(0);
+    expect(titles.every((t) => t.endsWith('(sandbox)'))).toBe(true);
   });
 });
 
