@@ -164,7 +164,13 @@ export interface OAuthStore {
  */
 export interface RefreshRetryCache {
   readonly windowSeconds: number;
-  save(refreshToken: string, grantId: string, response: Record<string, unknown>): Promise<void>;
+  /** Keeps `response` for `ttlSeconds` (longer than the window: retries may look late). */
+  save(
+    refreshToken: string,
+    grantId: string,
+    response: Record<string, unknown>,
+    ttlSeconds: number,
+  ): Promise<void>;
   load(refreshToken: string, grantId: string): Promise<Record<string, unknown> | undefined>;
 }
 

@@ -9,6 +9,12 @@
  * up in the connection's queue. The store answers those failures with a 503; the rate limiters
  * fall back to their in-process counters.
  *
+ * When this process itself was paused past the deadline (a long GC, synchronous work, a CPU
+ * shared with too much else), its timers run before it reads its sockets, so Redis' answer may be
+ * waiting unread: the guard reads it first, and only a Redis that still has not answered is
+ * stalled. (A call of several round trips may still meet its bound in the middle: the bound is
+ * not extended, so a frozen Redis is always found out on time.)
+ *
  * One guard per connection (the store and the rate limiters share it when they share the client).
  * It only listens: the host's connection and its options are left as they are.
  */
@@ -77,19 +83,29 @@ function createStallGuard(client: Connection): StallGuard {
         return Promise.reject(error as Error);
       }
       return new Promise<T>((resolve, reject) => {
+        let settled = false;
         const timer = setTimeout(() => {
-          if (!stalled) {
-            stalled = true;
-            probe();
-          }
-          reject(new RedisStalledError());
+          // setImmediate runs after the I/O phase: an answer that arrived meanwhile is read.
+          setImmediate(() => {
+            if (settled) return;
+            settled = true;
+            if (!stalled) {
+              stalled = true;
+              probe();
+            }
+            reject(new RedisStalledError());
+          });
         }, timeoutMs);
         pending.then(
           (value) => {
+            if (settled) return;
+            settled = true;
             clearTimeout(timer);
             resolve(value);
           },
           (error: unknown) => {
+            if (settled) return;
+            settled = true;
             clearTimeout(timer);
             reject(error);
           },

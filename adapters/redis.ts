@@ -566,11 +566,12 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
   const refreshRetry: RefreshRetryCache | undefined = windowSeconds
     ? {
         windowSeconds,
-        async save(refreshToken, grantId, response) {
+        async save(refreshToken, grantId, response, ttlSeconds) {
           const { key, tag } = retryKey(refreshToken, grantId);
           const sealed = encrypt(['retry', refreshToken], JSON.stringify(response));
+          const ttl = Math.max(1, Math.ceil(ttlSeconds));
           // Filed in the grant index: revoking the grant deletes the saved pair too.
-          await call(() => putInGrant(key, tag, sealed, windowSeconds, true));
+          await call(() => putInGrant(key, tag, sealed, ttl, true));
         },
         async load(refreshToken, grantId) {
           const { key } = retryKey(refreshToken, grantId);

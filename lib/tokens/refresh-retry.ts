@@ -12,6 +12,11 @@ import { RefreshRetryWithinWindow, type RefreshRetryCache } from '../../adapters
 /** How long a retry waits for the first request, still in flight, to save its response. */
 const WAIT_FOR_FIRST_MS = 3000;
 const POLL_MS = 25;
+/**
+ * The saved response outlives the window by more than a retry's wait: a retry accepted at the
+ * window's last moment looks it up later still, the more so on a busy machine.
+ */
+const KEEP_AFTER_WINDOW_SECONDS = 10;
 
 async function firstResponse(cache: RefreshRetryCache, refreshToken: string, grantId: string) {
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
@@ -49,7 +54,10 @@ export function installRefreshRetry(provider: Provider, cache: RefreshRetryCache
     const body: unknown = ctx.body;
     if (ctx.status === 200 && rotated?.grantId && body && typeof body === 'object') {
       // The pair is already issued: if saving fails, the client still gets it (no retry help).
-      await cache.save(presented, rotated.grantId, body as Record<string, unknown>).catch(() => {});
+      const keepSeconds = cache.windowSeconds + KEEP_AFTER_WINDOW_SECONDS;
+      await cache
+        .save(presented, rotated.grantId, body as Record<string, unknown>, keepSeconds)
+        .catch(() => {});
     }
   });
 }

@@ -129,6 +129,36 @@ test('a Redis that is down fails every call fast with StoreUnavailableError; the
   }
 });
 
+/** Keeps this process busy (no timers, no I/O) for `ms`, as a long GC or a starved CPU would. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+test('an answer that came while this process was busy past the bound is taken; a frozen Redis still fails the call', async () => {
+  const server = await RedisServer.start();
+  const own = server.client();
+  const store = createRedisStore({ client: own, commandTimeoutMs: 200 });
+  try {
+    await store.records.set('apps', 'one', { name: 'one' });
+    // One round trip, sent at once and answered by Redis while this process is busy.
+    const found = store.records.get('apps', 'one');
+    busy(600);
+    await expect(found).resolves.toEqual({ name: 'one' });
+    await expect(store.records.get('apps', 'one')).resolves.toEqual({ name: 'one' });
+
+    server.pause();
+    const frozen = store.records.get('apps', 'one').catch((error: unknown) => error);
+    busy(600);
+    expect(await frozen).toBeInstanceOf(StoreUnavailableError);
+  } finally {
+    server.resume();
+    await store.close();
+    own.disconnect();
+    await server.dispose();
+  }
+});
+
 test('closing the store leaves the host connection open and refuses further calls', async () => {
   const { store } = freshStore();
   store.revocations.subscribe(() => {});

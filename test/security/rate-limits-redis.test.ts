@@ -4,6 +4,8 @@
  */
 import type { Redis } from 'ioredis';
 import { TEST_CLIENT } from '../../example-app/app.js';
+import { createRateLimiters } from '../../lib/security/rate-limits.js';
+import { resolveRateLimits } from '../../lib/security/validate-rate-limits.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { tokenRequest } from '../helpers/oauth-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -14,6 +16,9 @@ let redis: Redis;
 beforeAll(async () => {
   redisServer = await RedisServer.start();
   redis = redisServer.client();
+  // Until the connection is ready each process limits on its own counters (by design): the
+  // budget is shared from then on.
+  await redis.ping();
 });
 
 afterAll(async () => {
@@ -46,6 +51,32 @@ test('two processes on one Redis share one budget per client', async () => {
   } finally {
     await a!.close();
     await b!.close();
+  }
+});
+
+test('a pause of this process during a limiter call is not a stalled Redis: the shared budget still holds', async () => {
+  const own = redisServer.client();
+  await own.ping();
+  const config = resolveRateLimits({
+    store: { redis: own, keyPrefix: 'test:paused', commandTimeoutMs: 200 },
+    token: { perClient: { points: 3, durationSeconds: 60 } },
+  });
+  const storeErrors: unknown[] = [];
+  const [a, b] = [0, 1].map(() => createRateLimiters(config, (error) => storeErrors.push(error)));
+  try {
+    const verdicts = [];
+    for (const limiters of [a!, b!, a!, b!]) {
+      const pending = limiters.consume('token.perClient', TEST_CLIENT.clientId);
+      // Busy past the bound while Redis answers, as in a long GC or on a starved CPU.
+      const until = performance.now() + 500;
+      while (performance.now() < until);
+      verdicts.push(await pending);
+    }
+    // undefined = allowed; the fourth gets the seconds to wait from the shared counter.
+    expect(verdicts).toEqual([undefined, undefined, undefined, expect.any(Number)]);
+    expect(storeErrors).toEqual([]);
+  } finally {
+    own.disconnect();
   }
 });
 
