@@ -41,6 +41,11 @@ export interface RunningExample {
 /** Shorter strings could match ordinary words in a log line. */
 const MIN_CREDENTIAL_LENGTH = 8;
 const CREDENTIAL_FIELDS = ['access_token', 'refresh_token', 'id_token', 'code', 'client_secret'];
+/**
+ * Words of the protocol a test (or the fuzzer) may send where a credential goes, and that
+ * log lines name legitimately: never credentials, so never leaks.
+ */
+const PROTOCOL_WORDS = ['authorization_code', 'client_credentials', 'refresh_token', 'access_token'];
 
 /**
  * Options go to createExampleApp. A `store` stays owned by the caller; instances that act as
@@ -55,8 +60,13 @@ export async function startExampleApp(options: Partial<ExampleAppOptions> = {}):
   const logs: string[] = [];
   const events: SecurityEvent[] = [];
   const credentials = new Set<string>();
+  // Public identifiers (client ids, protocol words) sent in a credential's place are not secrets:
+  // a log line naming the client is not a leak.
+  const publicValues = new Set<string>(PROTOCOL_WORDS);
   const remember = (...values: Array<string | null | undefined>) => {
-    for (const value of values) if (value && value.length >= MIN_CREDENTIAL_LENGTH) credentials.add(value);
+    for (const value of values) {
+      if (value && value.length >= MIN_CREDENTIAL_LENGTH && !publicValues.has(value)) credentials.add(value);
+    }
   };
   // A plain pino logger, without the kit's redaction: a leak must show here.
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
@@ -77,6 +87,7 @@ export async function startExampleApp(options: Partial<ExampleAppOptions> = {}):
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
   });
+  for (const client of kit.options.clients) publicValues.add(client.clientId);
   remember(TEST_CLIENT.clientSecret, 'demo-password', ...kit.options.secrets.cookieKeys);
   for (const key of [...kit.options.secrets.signingKeys, ...(kit.options.secrets.nextSigningKeys ?? [])]) {
     remember(key.d, key.p, key.q);
