@@ -3,7 +3,7 @@ export { mountOAuth } from './mount.js';
 export type { OAuthKit } from './mount.js';
 export type { SelfRegisteredClient } from './clients/self-registered.js';
 export { requireScope } from './resource-server/require-scope.js';
-export type { ScopeGuard } from './resource-server/require-scope.js';
+export type { RequireScope, ScopeGuard } from './resource-server/require-scope.js';
 export { mountResourceServer } from './resource-server/standalone.js';
 export type { ResourceServer, ResourceServerOptions } from './resource-server/standalone.js';
 export type { IntrospectionSettings } from './resource-server/introspect.js';

@@ -36,7 +36,7 @@ import { createClientSecretHasher } from './registry/secrets.js';
 import { createDpopVerifier, DPOP_ALGORITHMS } from './resource-server/dpop.js';
 import { createGrantStatus } from './resource-server/grant-status.js';
 import { protectedResource, serveResourceMetadata } from './resource-server/metadata.js';
-import { setResourceServer } from './resource-server/require-scope.js';
+import { boundRequireScope, setResourceServer, type RequireScope } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
 import { clientAuthFailures } from './security/client-auth-failures.js';
@@ -72,6 +72,12 @@ export interface OAuthKit {
   readonly options: Readonly<ResolvedOptions>;
   /** Verifies an access token the way requireScope does. */
   verifyAccessToken: TokenVerifier;
+  /**
+   * requireScope bound to this authorization server's resources: works in any Express app or
+   * router (an API sub-app mounted with `app.use('/v1', api)` included), and
+   * `kit.requireScope.forResource(url)` with a URL not among `resources` throws at start-up.
+   */
+  readonly requireScope: RequireScope;
   /** Revokes a grant: every code, refresh token and access token issued from it. */
   revokeGrant(grantId: string): Promise<void>;
   /** Emits a security event: it reaches `onSecurityEvent` and the log. (The kit reports its
@@ -322,13 +328,15 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     realm: options.resourceServer.realm,
     dpopAlgorithms: dpop === false ? undefined : DPOP_ALGORITHMS,
   };
-  setResourceServer(app.locals, {
+  const resourceServer = {
     verify: verifyAccessToken,
     tokenLocations,
     wildcardScopes: options.resourceServer.wildcardScopes ?? true,
     resources,
     ...challenge,
-  });
+  };
+  // The bound guard (kit.requireScope), and the context the imported requireScope finds on the app.
+  setResourceServer(app.locals, resourceServer);
   // RFC 7009 revocation and RFC 7662 introspection of the kit's JWT access tokens.
   installJwtAccessTokenEndpoints(provider, {
     verify: verifyAccessToken,
@@ -458,6 +466,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     provider,
     options,
     verifyAccessToken,
+    requireScope: boundRequireScope(resourceServer),
     async revokeGrant(grantId) {
       await revokeGrant(provider, options.store.revocations, grantId);
       events.emit('grant.revoked', { grantId, reason: 'host' });

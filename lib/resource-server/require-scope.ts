@@ -1,9 +1,14 @@
 /**
  * Express glue for resource servers: `requireScope('tasks:read')` verifies the bearer token
  * and checks its scopes, sets `req.auth`, and passes RFC 6750 errors to `next(err)`.
- * It finds its verifier on the app: mountOAuth (in-process) or mountResourceServer
- * (standalone) put one there.
+ *
+ * Where it finds its verifier: `kit.requireScope` and `resourceServer.requireScope` are bound
+ * when mountOAuth / mountResourceServer build them, so they work in any app or router. The
+ * imported `requireScope` looks on the request's app and then its parents (`req.app`, then
+ * `app.parent`, which Express sets when an app is mounted in another): Express does not chain
+ * `app.locals` between an app and a sub-app.
  */
+import { ConfigurationError } from '../errors/configuration-error.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { TokenLocation } from '../config/options.js';
 import {
@@ -28,7 +33,7 @@ declare global {
   }
 }
 
-/** What mountOAuth / mountResourceServer leave on `app.locals` for requireScope to find. */
+/** What mountOAuth / mountResourceServer bind requireScope to (and leave on `app.locals`). */
 export interface ResourceServerContext {
   /** Verifies tokens for any of `resources`; requireScope then checks the one it protects. */
   verify: TokenVerifier;
@@ -47,14 +52,24 @@ export function setResourceServer(locals: object, context: ResourceServerContext
   (locals as Record<symbol, unknown>)[RESOURCE_SERVER] = context;
 }
 
+/** An Express app as requireScope walks it: its locals, and the app it is mounted in. */
+interface MountedApp {
+  locals: object;
+  parent?: MountedApp;
+}
+
+/** The context on the request's app or the nearest app it is mounted in. */
 function contextOf(req: Request): ResourceServerContext {
-  const context = (req.app.locals as Record<symbol, ResourceServerContext | undefined>)[RESOURCE_SERVER];
-  if (!context) {
-    throw new Error(
-      'oauth-kit: requireScope() needs mountOAuth(app, …) or mountResourceServer(app, …) on this app first.',
-    );
+  for (let app = req.app as MountedApp | undefined; app; app = app.parent) {
+    const context = (app.locals as Record<symbol, ResourceServerContext | undefined>)[RESOURCE_SERVER];
+    if (context) return context;
   }
-  return context;
+  throw new ConfigurationError(
+    'requireScope',
+    'found no resource server for this app or the apps it is mounted in.',
+    'Call mountOAuth(app, …) or mountResourceServer(app, …) on this app or a parent first, ' +
+      'or use the guard they return (`kit.requireScope`, `resourceServer.requireScope`), which works anywhere.',
+  );
 }
 
 /** Scopes held grant what they name; with wildcards on, `prefix:*` grants every `prefix:…`. */
@@ -69,8 +84,9 @@ type Accept = (held: readonly string[], wildcards: boolean) => boolean;
 function resourceOf(context: ResourceServerContext, url: string | undefined): ProtectedResource {
   const resource = url === undefined ? context.resources.values().next().value : context.resources.get(url);
   if (!resource) {
-    throw new Error(
-      `oauth-kit: requireScope.forResource("${url}"): this app protects ${[...context.resources.keys()].join(', ')}.`,
+    throw new ConfigurationError(
+      'requireScope.forResource',
+      `"${url}" is not a resource of this server: it protects ${[...context.resources.keys()].join(', ')}.`,
     );
   }
   return resource;
@@ -156,17 +172,27 @@ function admit(
   next();
 }
 
+/** The resource server and the resource a guard protects. */
+interface Binding {
+  context: ResourceServerContext;
+  resource: ProtectedResource;
+}
+
+/** Finds the binding of a request; throws a ConfigurationError when there is none. */
+type Bind = (req: Request) => Binding;
+
 // The synchronous path below creates no closures and no promise: it runs on every protected
 // request (profiled: per-request closures and promises were most of what requireScope cost).
-function middleware(
-  resourceUrl: string | undefined,
-  required: string[],
-  accept: Accept,
-  askFor: string,
-): RequestHandler {
+function middleware(bind: Bind, required: string[], accept: Accept, askFor: string): RequestHandler {
   return function requireScopeMiddleware(req: Request, _res: Response, next: NextFunction) {
-    const context = contextOf(req);
-    const resource = resourceOf(context, resourceUrl);
+    let binding: Binding;
+    try {
+      binding = bind(req);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    const { context, resource } = binding;
     let token: string;
     let scheme: AuthScheme;
     let known: AuthInfo | undefined;
@@ -197,47 +223,71 @@ export interface ScopeGuard {
   any(...scopes: string[]): RequestHandler;
 }
 
-function scopeGuard(resourceUrl: string | undefined): ScopeGuard {
+/** A ScopeGuard for the server's default resource, and `forResource(url)` for the others. */
+export interface RequireScope extends ScopeGuard {
+  /**
+   * The same checks for another resource of the server, e.g.
+   * `requireScope.forResource('https://example.com/mcp')('tasks:read')`: tokens issued for any
+   * other resource are refused with 401 invalid_token.
+   */
+  forResource(url: string): ScopeGuard;
+}
+
+function scopeGuard(bind: Bind): ScopeGuard {
   const guard = (...scopes: string[]) =>
-    middleware(
-      resourceUrl,
-      scopes,
-      (held, w) => scopes.every((s) => holdsScope(held, s, w)),
-      scopes.join(' '),
-    );
+    middleware(bind, scopes, (held, w) => scopes.every((s) => holdsScope(held, s, w)), scopes.join(' '));
   // Without a token, a client is told to ask for the first of the alternatives.
   guard.any = (...scopes: string[]) => {
     if (scopes.length === 0) throw new Error('oauth-kit: requireScope.any() needs at least one scope.');
-    return middleware(
-      resourceUrl,
-      scopes,
-      (held, w) => scopes.some((s) => holdsScope(held, s, w)),
-      scopes[0]!,
-    );
+    return middleware(bind, scopes, (held, w) => scopes.some((s) => holdsScope(held, s, w)), scopes[0]!);
   };
   return guard;
 }
 
-const defaultResourceGuard = scopeGuard(undefined);
+/**
+ * requireScope bound to one resource server (what mountOAuth and mountResourceServer return):
+ * it needs no app to find its verifier, and `forResource` with a URL the server does not
+ * protect throws a ConfigurationError where the route is declared.
+ */
+export function boundRequireScope(context: ResourceServerContext): RequireScope {
+  const bindTo = (url: string | undefined): Bind => {
+    const binding: Binding = { context, resource: resourceOf(context, url) };
+    return () => binding;
+  };
+  const guard = scopeGuard(bindTo(undefined));
+  return Object.assign(guard, { forResource: (url: string) => scopeGuard(bindTo(url)) });
+}
+
+/** The binding of the request's app (or a parent), for the standalone import. */
+function bindFromApp(url: string | undefined): Bind {
+  return (req) => {
+    const context = contextOf(req);
+    return { context, resource: resourceOf(context, url) };
+  };
+}
+
+const defaultResourceGuard = scopeGuard(bindFromApp(undefined));
 
 /**
  * Protects a route of the app's default resource (the first of `resources`): the bearer token
  * must be valid, issued for that resource, and hold every named scope. With none, any valid
  * access token for the resource passes. A request without a token gets 401 with
  * `WWW-Authenticate: Bearer scope="<the named scopes>", resource_metadata="…"`.
+ *
+ * It finds the resource server mounted on the request's app or the nearest app that app is
+ * mounted in; with none, the request fails with a ConfigurationError (passed to `next`). The
+ * guards mountOAuth and mountResourceServer return (`kit.requireScope`) are bound instead.
  */
-export function requireScope(...scopes: string[]): RequestHandler {
-  return defaultResourceGuard(...scopes);
-}
-
-/** At least one of the named scopes is required (without a token, the first is the one to ask for). */
-requireScope.any = defaultResourceGuard.any;
-
-/**
- * The same checks for another resource of the app, e.g.
- * `requireScope.forResource('https://example.com/mcp')('tasks:read')`: tokens issued for any
- * other resource are refused with 401 invalid_token.
- */
-requireScope.forResource = function forResource(url: string): ScopeGuard {
-  return scopeGuard(url);
-};
+export const requireScope: RequireScope = Object.assign(
+  (...scopes: string[]): RequestHandler => defaultResourceGuard(...scopes),
+  {
+    /** At least one of the named scopes is required (without a token, the first is the one to ask for). */
+    any: defaultResourceGuard.any,
+    /**
+     * The same checks for another resource of the app, e.g.
+     * `requireScope.forResource('https://example.com/mcp')('tasks:read')`: tokens issued for any
+     * other resource are refused with 401 invalid_token.
+     */
+    forResource: (url: string): ScopeGuard => scopeGuard(bindFromApp(url)),
+  },
+);

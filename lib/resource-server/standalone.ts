@@ -20,7 +20,7 @@ import { createDpopVerifier, DPOP_ALGORITHMS, memoryReplayCheck } from './dpop.j
 import { createGrantStatus } from './grant-status.js';
 import { createIntrospector, type IntrospectionSettings } from './introspect.js';
 import { protectedResource, serveResourceMetadata, type ProtectedResource } from './metadata.js';
-import { setResourceServer } from './require-scope.js';
+import { boundRequireScope, setResourceServer, type RequireScope } from './require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './verify.js';
 
 export interface ResourceServerOptions extends ResourceServerSettings {
@@ -56,6 +56,11 @@ export interface ResourceServerOptions extends ResourceServerSettings {
 
 export interface ResourceServer {
   verifyAccessToken: TokenVerifier;
+  /**
+   * requireScope bound to this resource server: works in any Express app or router (an API
+   * sub-app included), and `forResource(url)` with a URL not among `resources` throws at once.
+   */
+  readonly requireScope: RequireScope;
   close(): void;
 }
 
@@ -175,18 +180,20 @@ export async function mountResourceServer(
   });
 
   const tokenLocations = settings.tokenLocations ?? ['header'];
-  setResourceServer(app.locals, {
+  const resourceServer = {
     verify: verifyAccessToken,
     realm: settings.realm,
     tokenLocations,
     wildcardScopes: settings.wildcardScopes ?? true,
     resources,
     dpopAlgorithms: dpop === false ? undefined : DPOP_ALGORITHMS,
-  });
+  };
+  setResourceServer(app.locals, resourceServer);
   // RFC 9728 metadata of each resource, at its well-known path on this app.
   app.use(serveResourceMetadata(resources.values(), issuerId, tokenLocations).handler);
   return {
     verifyAccessToken,
+    requireScope: boundRequireScope(resourceServer),
     close: () => {
       grantStatus?.close();
       clientStatus?.close();

@@ -8,7 +8,13 @@ import express from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
 import { generateSecrets } from '../../lib/config/secrets.js';
-import { ConfigurationError, mountOAuth, type OAuthKitOptions } from '../../lib/index.js';
+import {
+  ConfigurationError,
+  mountOAuth,
+  oauthErrorHandler,
+  requireScope,
+  type OAuthKitOptions,
+} from '../../lib/index.js';
 
 const run = promisify(execFile);
 const devSecretsFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-kit-mount-')), 'secrets.json');
@@ -145,6 +151,35 @@ describe('coexisting with the host app', () => {
     expect(app.get('trust proxy')).toBe(before.settings['trust proxy']);
     expect(app.get('view engine')).toBe(before.settings['view engine']);
     expect(app.router.stack.length).toBe(before.stack + 1); // one router, nothing else
+    await kit.close();
+  });
+});
+
+describe('requireScope in the host’s API sub-app', () => {
+  test('requireScope protects routes of an API sub-app: kit.requireScope bound, and the import through the parent', async () => {
+    const app = express();
+    const kit = await mountOAuth(app, baseOptions());
+    const api = express();
+    api.get('/bound', kit.requireScope('tasks:read'), (req, res) => res.json({ client: req.auth?.clientId }));
+    api.get('/imported', requireScope('tasks:read'), (req, res) => res.json({ client: req.auth?.clientId }));
+    api.use(oauthErrorHandler());
+    app.use('/v1', api);
+
+    const token = await request(app)
+      .post('/oauth/token')
+      .auth('host_client', 'host-client-secret-for-tests')
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'tasks:read' });
+    expect(token.status).toBe(200);
+    for (const path of ['/v1/bound', '/v1/imported']) {
+      const ok = await request(app).get(path).set('authorization', `Bearer ${token.body.access_token}`);
+      expect([ok.status, ok.body]).toEqual([200, { client: 'host_client' }]);
+      const none = await request(app).get(path);
+      expect([none.status, none.headers['www-authenticate']]).toEqual([
+        401,
+        expect.stringContaining('scope="tasks:read"'),
+      ]);
+    }
     await kit.close();
   });
 });

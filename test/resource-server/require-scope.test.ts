@@ -7,6 +7,7 @@ import request from 'supertest';
 import fc from 'fast-check';
 import { SignJWT, generateKeyPair, exportJWK, type JSONWebKeySet } from 'jose';
 import {
+  ConfigurationError,
   mountResourceServer,
   oauthErrorHandler,
   requireScope,
@@ -301,5 +302,70 @@ describe('hostile input never causes a 500', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('where requireScope finds its resource server', () => {
+  const ok = (_req: express.Request, res: express.Response) => res.json({ ok: true });
+
+  test('the imported requireScope in an API sub-app, two levels down, finds the server mounted on the top app', async () => {
+    const top = express();
+    await mountResourceServer(top, { issuer: issuer.issuer, jwks: issuer.jwks });
+    const v1 = express();
+    const tasks = express();
+    tasks.get('/', requireScope('tasks:read'), ok);
+    v1.use('/tasks', tasks);
+    top.use('/v1', v1);
+    top.use(oauthErrorHandler());
+
+    const token = await issuer.mint({ scopes: ['tasks:read'] });
+    expect((await request(top).get('/v1/tasks').set(bearer(token))).status).toBe(200);
+    const none = await request(top).get('/v1/tasks');
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toContain('scope="tasks:read"');
+  });
+
+  test('the bound guard (resourceServer.requireScope) works in a sub-app and a Router of an app the server is not on', async () => {
+    const server = await mountResourceServer(express(), { issuer: issuer.issuer, jwks: issuer.jwks });
+    const sub = express();
+    sub.get('/tasks', server.requireScope('tasks:read'), ok);
+    sub.get('/either', server.requireScope.any('admin:*', 'tasks:read'), ok);
+    const router = express.Router();
+    router.get('/tasks', server.requireScope.forResource(`${issuer.issuer}/api`)('tasks:read'), ok);
+    const top = express();
+    top.use('/v1', sub);
+    top.use('/r', router);
+    top.use(oauthErrorHandler());
+
+    const token = await issuer.mint({ scopes: ['tasks:read'] });
+    for (const path of ['/v1/tasks', '/v1/either', '/r/tasks']) {
+      expect((await request(top).get(path).set(bearer(token))).status).toBe(200);
+      expect((await request(top).get(path)).status).toBe(401);
+    }
+    const other = await issuer.mint({ scopes: ['projects:read'] });
+    expect((await request(top).get('/v1/tasks').set(bearer(other))).status).toBe(403);
+  });
+
+  test('the bound forResource with a URL the server does not protect fails where the route is declared', async () => {
+    const server = await mountResourceServer(express(), { issuer: issuer.issuer, jwks: issuer.jwks });
+    expect(() => server.requireScope.forResource('https://issuer.test/billing')).toThrow(ConfigurationError);
+    expect(() => server.requireScope.forResource('https://issuer.test/billing')).toThrow(
+      /requireScope\.forResource.*"https:\/\/issuer\.test\/billing" is not a resource/,
+    );
+  });
+
+  test('the imported requireScope on an app with no resource server passes a ConfigurationError to next', async () => {
+    const lonely = express();
+    lonely.get('/tasks', requireScope('tasks:read'), ok);
+    let seen: unknown;
+    lonely.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen = err;
+      res.status(500).json({ error: 'server_error' });
+    });
+    const token = await issuer.mint({ scopes: ['tasks:read'] });
+    expect((await request(lonely).get('/tasks').set(bearer(token))).status).toBe(500);
+    expect(seen).toBeInstanceOf(ConfigurationError);
+    expect((seen as ConfigurationError).option).toBe('requireScope');
+    expect((seen as Error).message).toMatch(/mountOAuth.*mountResourceServer.*kit\.requireScope/);
   });
 });
