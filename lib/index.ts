@@ -47,8 +47,8 @@ export type { RegistryErrorCode } from './registry/errors.js';
 export type { AppInput, AppRegistry, ClientType, RegisteredApp, ScopeRequest } from './registry/registry.js';
 export { createMemoryStore } from '../adapters/memory.js';
 export type { MemoryStoreOptions } from '../adapters/memory.js';
-export { createRedisStore } from '../adapters/redis.js';
-export type { RedisConnection, RedisStoreOptions } from '../adapters/redis.js';
+export { createRedisStore } from '../adapters/redis/index.js';
+export type { RedisConnection, RedisStoreOptions } from '../adapters/redis/index.js';
 export type { OAuthStore } from '../adapters/contract.js';
 export { StoreUnavailableError } from '../adapters/contract.js';
 export type {

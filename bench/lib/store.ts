@@ -1,6 +1,6 @@
 /** Store selection for the bench servers: the memory store by default, the Redis store when `REDIS_URL` is set. */
 import { Redis } from 'ioredis';
-import { createRedisStore } from '../../adapters/redis.js';
+import { createRedisStore } from '../../adapters/redis/index.js';
 import type { OAuthStore } from '../../lib/index.js';
 
 /** The store named by the environment: `REDIS_URL` → Redis store, otherwise undefined (memory). */

@@ -8,7 +8,7 @@
  * counters (the insurance limiter) until Redis answers again.
  */
 import type { Redis } from 'ioredis';
-import { RedisStalledError, stallGuard } from '../../adapters/redis-stall-guard.js';
+import { RedisStalledError, stallGuard } from '../../adapters/redis/stall-guard.js';
 import {
   RateLimiterMemory,
   RateLimiterRedis,

@@ -13,7 +13,7 @@ import {
   type OAuthStore,
 } from '../../adapters/contract.js';
 import { createMemoryStore } from '../../adapters/memory.js';
-import { createRedisStore } from '../../adapters/redis.js';
+import { createRedisStore } from '../../adapters/redis/index.js';
 import { startAll } from '../helpers/lifecycle.js';
 import { RedisServer, startRedisCluster, type RedisCluster } from '../helpers/redis-server.js';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError, type FeedMessage, type OAuthStore } from '../../adapters/contract.js';
-import { createRedisStore } from '../../adapters/redis.js';
+import { createRedisStore } from '../../adapters/redis/index.js';
 import { RedisServer, startRedisSentinel } from '../helpers/redis-server.js';
 
 const newId = () => randomBytes(32).toString('base64url');

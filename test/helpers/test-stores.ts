@@ -2,7 +2,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { OAuthStore } from '../../adapters/contract.js';
 import { createMemoryStore } from '../../adapters/memory.js';
-import { createRedisStore, type RedisStoreOptions } from '../../adapters/redis.js';
+import { createRedisStore, type RedisStoreOptions } from '../../adapters/redis/index.js';
 import { RedisServer, startRedisCluster } from './redis-server.js';
 
 export const STORE_KINDS = ['memory', 'redis', 'redis-cluster'] as const;

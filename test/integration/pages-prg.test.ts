@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { createRedisStore } from '../../adapters/redis.js';
+import { createRedisStore } from '../../adapters/redis/index.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { tokenRequest } from '../helpers/oauth-client.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import type { Redis } from 'ioredis';
 import { TEST_CLIENT } from '../../example-app/app.js';
-import { createRedisStore } from '../../adapters/redis.js';
+import { createRedisStore } from '../../adapters/redis/index.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { authorize, codeFlow, tokenRequest, type Tokens } from '../helpers/oauth-client.js';
 import { RedisServer } from '../helpers/redis-server.js';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import type { Redis } from 'ioredis';
 import { TEST_CLIENT, type ExampleAppOptions } from '../../example-app/app.js';
-import { createRedisStore, type RedisStoreOptions } from '../../adapters/redis.js';
+import { createRedisStore, type RedisStoreOptions } from '../../adapters/redis/index.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { callApi, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
 import { RedisServer } from '../helpers/redis-server.js';

@@ -10,7 +10,7 @@ import request from 'supertest';
 import * as oauth from 'oauth4webapi';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { TEST_CLIENT } from '../../example-app/app.js';
-import { createRedisStore } from '../../adapters/redis.js';
+import { createRedisStore } from '../../adapters/redis/index.js';
 import { mountResourceServer, oauthErrorHandler, requireScope } from '../../lib/index.js';
 import { DPOP_ALGORITHMS } from '../../lib/resource-server/dpop.js';
 import { createTestIssuer } from '../../lib/testing.js';

@@ -4,8 +4,8 @@
  * so reading many counters is one MGET and summing rankings one ZUNION, also on a Cluster.
  * Expiry is set once, when a key is created: later increments never extend it.
  */
-import type { Cluster, Redis } from 'ioredis';
-import type { CounterStore } from './contract.js';
+import type { CounterStore } from '../contract.js';
+import type { RedisContext } from './context.js';
 
 /** KEYS: counter. ARGV: by, ttl. */
 const INCREMENT = `
@@ -25,14 +25,7 @@ return s`;
 
 const GROUP = /^[\w.:-]{1,64}$/;
 
-export interface RedisCounterDeps {
-  client: Redis | Cluster;
-  prefix: string;
-  /** The store's bound on every call (timeout, outage → StoreUnavailableError). */
-  call<T>(operation: () => Promise<T>): Promise<T>;
-}
-
-export function createRedisCounters({ client, prefix, call }: RedisCounterDeps): CounterStore {
+export function createRedisCounters({ client, prefix, call }: RedisContext): CounterStore {
   function tag(group: string): string {
     if (!GROUP.test(group)) throw new TypeError(`counter group names use letters, digits, _ . : - only`);
     return `{${group}}`;

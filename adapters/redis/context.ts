@@ -1,0 +1,21 @@
+/** What every part of the Redis store shares. */
+import type { Cluster, Redis } from 'ioredis';
+import type { Sealing } from './sealing.js';
+import type { Script } from './scripts.js';
+
+export type RedisConnection = Redis | Cluster;
+
+export interface RedisContext {
+  /** The host's connection. */
+  readonly client: RedisConnection;
+  /** Prefix of every key and of the pub/sub channel. */
+  readonly prefix: string;
+  readonly sealing: Sealing;
+  /**
+   * Runs one store call within the time bound (see stall-guard.ts) and maps every Redis
+   * failure to a StoreUnavailableError (a 503).
+   */
+  call<T>(operation: () => Promise<T>): Promise<T>;
+  /** Runs one of the store's Lua scripts (scripts.ts). */
+  run(script: Script, keys: string[], args: Array<string | number>): Promise<unknown>;
+}

@@ -1,0 +1,115 @@
+/**
+ * The production store: all OAuth state in Redis (single node, Sentinel or Cluster), so any
+ * number of app processes behave as one server. The host creates the ioredis connection and
+ * passes it in; the store only duplicates it for its pub/sub subscriber.
+ *
+ * Layout (P = prefix, h(x) = HMAC-SHA256 of x, base64url):
+ * - A model entry lives at `P<Model>:{h(id)}` as a hash: `p` = the payload, AES-256-GCM
+ *   encrypted under a key derived from the id, `c` = when it was consumed (ms).
+ * - Entries that belong to a grant (codes, tokens) live in their grant's slot instead,
+ *   `P<Model>:{g.h(grantId)}:h(id)`, listed in the grant index `Pgrant-index:{g.h(grantId)}` (a
+ *   sorted set scored by expiry: expired members are dropped whenever one is added, so it holds
+ *   only live entries), and `P<Model>:{h(id)}` only holds a pointer `g` to that slot. So every
+ *   multi-key step (revoke a grant, consume, save) runs as one Lua script inside one Cluster slot.
+ *   Needs Redis 5 or later (scripts read Redis' clock with TIME).
+ * - Neither keys nor values contain a token, code, session or interaction id: a copy of the
+ *   data cannot be replayed, and decrypting a value needs the id it was stored under.
+ */
+import { StoreUnavailableError, type OAuthStore } from '../contract.js';
+import type { RedisConnection, RedisContext } from './context.js';
+import { createRedisCounters } from './counters.js';
+import { createRedisFeed } from './feed.js';
+import { createRedisModels } from './models.js';
+import { createRedisRecords } from './records.js';
+import { createRedisRefreshRetry } from './refresh-retry.js';
+import { createSealing } from './sealing.js';
+import { runScript } from './scripts.js';
+import { stallGuard } from './stall-guard.js';
+
+export type { RedisConnection };
+
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` (single node or Sentinel) or `Cluster` connection, owned by the host. */
+  client: RedisConnection;
+  /** Prefix of every key and of the pub/sub channel, e.g. `prod:oauth:`. Default `oauth-kit:`. */
+  prefix?: string;
+  /**
+   * Upper bound for every store call (ms): past it the request gets a 503 with Retry-After, and
+   * until Redis answers again every call fails at once instead of queueing. Default 1000.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Secret mixed into every key and encryption key (HMAC). Optional: ids have 256 random bits,
+   * so an unkeyed hash is already safe; a secret kept outside Redis adds defence in depth.
+   * Changing it makes all stored state unreachable.
+   */
+  hashSecret?: string | Buffer;
+  /**
+   * Seconds during which a client that retries a refresh with the same (just rotated) refresh
+   * token gets the very same new token pair back instead of a revoked grant. Default 0 (off):
+   * the documents rotate on every use and treat any reuse as theft.
+   */
+  refreshRetryWindowSeconds?: number;
+}
+
+const DEFAULT_PREFIX = 'oauth-kit:';
+
+export function createRedisStore(options: RedisStoreOptions): OAuthStore {
+  const { client } = options;
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const timeoutMs = options.commandTimeoutMs ?? 1000;
+  const secret = options.hashSecret ?? 'oauth-kit';
+  const windowSeconds = options.refreshRetryWindowSeconds ?? 0;
+  if (prefix.includes('{') || prefix.includes('}')) {
+    throw new TypeError(
+      'createRedisStore: `prefix` must not contain "{" or "}" (hash tags are the store\'s).',
+    );
+  }
+  if (!Number.isInteger(windowSeconds) || windowSeconds < 0) {
+    throw new TypeError('createRedisStore: `refreshRetryWindowSeconds` must be a non-negative integer.');
+  }
+
+  const guard = stallGuard(client);
+  let closed = false;
+  // Before the first connection, commands may queue (bounded by the timeout); after it, a
+  // connection that is not ready fails at once so a Redis outage costs no waiting at all.
+  let everReady = client.status === 'ready';
+  const onReady = () => {
+    everReady = true;
+  };
+  client.on('ready', onReady);
+
+  const context: RedisContext = {
+    client,
+    prefix,
+    sealing: createSealing(secret),
+    /**
+     * A stalled Redis fails the calls that meet it after `commandTimeoutMs` and the rest at
+     * once (stall-guard.ts).
+     */
+    async call<T>(operation: () => Promise<T>): Promise<T> {
+      if (closed || (everReady && client.status !== 'ready')) throw new StoreUnavailableError();
+      try {
+        return await guard.run(operation, timeoutMs);
+      } catch (error) {
+        throw new StoreUnavailableError({ cause: error });
+      }
+    },
+    run: (script, keys, args) => runScript(client, script, keys, args),
+  };
+  const revocations = createRedisFeed(context);
+
+  return {
+    name: 'redis',
+    Adapter: createRedisModels(context, windowSeconds),
+    records: createRedisRecords(context),
+    revocations,
+    counters: createRedisCounters(context),
+    ...(windowSeconds ? { refreshRetry: createRedisRefreshRetry(context, windowSeconds) } : {}),
+    async close() {
+      closed = true;
+      client.off('ready', onReady);
+      await revocations.close();
+    },
+  };
+}
