@@ -1,14 +1,22 @@
 /**
- * Every option oauth-kit accepts, its default and why. This is the one place configuration is
- * documented; README's configuration reference mirrors it.
+ * The configuration's types. The options themselves (doc, default, check) are declared once in
+ * config/defaults.ts; the option types below are derived from those tables. This file keeps the
+ * shapes of the values the host passes (scopes, clients, account hooks, secrets).
  */
 import type { Request } from 'express';
 import type { JWK } from 'jose';
 import type { OAuthStore } from '../../adapters/contract.js';
-import type { SecurityEventListener } from '../security/events.js';
-import type { AlertListener, AlertRule } from '../security/monitor.js';
 import type { SecurityLogger } from '../security/logger.js';
-import type { RateLimitOptions, ResolvedRateLimits } from '../security/rate-limits.js';
+import type {
+  KIT_OPTIONS,
+  PAGES_OPTIONS,
+  PRODUCT_OPTIONS,
+  REGISTRATION_OPTIONS,
+  RESOURCE_SERVER_OPTIONS,
+  VERIFIED_TOKEN_CACHE_OPTIONS,
+  DPOP_OPTIONS,
+} from './defaults.js';
+import type { InputOf, ResolvedOf } from './schema.js';
 
 /** One entry of the host's scope catalog. */
 export interface ScopeDefinition {
@@ -134,297 +142,43 @@ export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256' | 'PS256';
 /** Where requireScope() looks for the bearer token (RFC 6750 §2). */
 export type TokenLocation = 'header' | 'body' | 'query';
 
+/** `mountOAuth(app, options)`: every option is documented in config/defaults.ts KIT_OPTIONS. */
+export type OAuthKitOptions = InputOf<typeof KIT_OPTIONS>;
 /** How requireScope() checks tokens; used by mountOAuth and mountResourceServer alike. */
-export interface ResourceServerSettings {
-  /** `WWW-Authenticate` realm. Default: none. */
-  realm?: string;
-  /** RFC 6750 §2.2/§2.3 methods are off unless listed. Default: `['header']`. */
-  tokenLocations?: TokenLocation[];
-  /** Seconds of clock skew tolerated on exp/iat/nbf. Default: 5. */
-  clockToleranceSeconds?: number;
-  /** A held `prefix:*` satisfies every `prefix:…` scope. Default: true. */
-  wildcardScopes?: boolean;
-  /**
-   * When the revocation feed (Redis pub/sub) is down: check the store on every request
-   * ('check-store', default) or refuse every user token with 503 ('fail-closed').
-   */
-  whenFeedDown?: 'check-store' | 'fail-closed';
-  /**
-   * Remember tokens that passed verification so their signatures are not checked again on
-   * every request. Entries never outlive the token's `exp` or `maxAgeSeconds` (default 60), at
-   * most `maxEntries` (default 10 000) are kept, and the grant is still checked on every
-   * request, so revocation is as immediate as without the cache. `false` turns it off.
-   */
-  verifiedTokenCache?: { maxEntries?: number; maxAgeSeconds?: number } | false;
-  /**
-   * DPoP (RFC 9449), on by default: a client that proves possession of a key gets an access
-   * token bound to it (`cnf.jkt`, `token_type: DPoP`), which is then accepted only with the
-   * `DPoP` scheme and a fresh proof (method, URL, token and key checked; each proof used once,
-   * across every process sharing the store). A bound token sent as Bearer is refused.
-   * `proofMaxAgeSeconds` (default 300) is how old a proof's `iat` may be. `false` turns DPoP
-   * off: the authorization server binds no tokens (in-process) and bound tokens are refused.
-   */
-  dpop?: { proofMaxAgeSeconds?: number } | false;
+export type ResourceServerSettings = InputOf<typeof RESOURCE_SERVER_OPTIONS>;
+/** The people's pages (developers, connected apps, administrators). */
+export type PagesOptions = InputOf<typeof PAGES_OPTIONS>;
+/** RFC 7591 dynamic client registration. */
+export type RegistrationOptions = InputOf<typeof REGISTRATION_OPTIONS>;
+/** The host product on every kit page. */
+export type ProductOptions = InputOf<typeof PRODUCT_OPTIONS>;
+
+export type ResolvedResourceServer = ResolvedOf<typeof RESOURCE_SERVER_OPTIONS>;
+export type ResolvedVerifiedTokenCache = ResolvedOf<typeof VERIFIED_TOKEN_CACHE_OPTIONS>;
+export type ResolvedDpop = ResolvedOf<typeof DPOP_OPTIONS>;
+export type ResolvedPagesOptions = ResolvedOf<typeof PAGES_OPTIONS>;
+export type ResolvedRegistration = ResolvedOf<typeof REGISTRATION_OPTIONS>;
+export type ResolvedProduct = ResolvedOf<typeof PRODUCT_OPTIONS>;
+
+/** A resource with its scopes resolved. */
+export interface ResolvedResource {
+  readonly url: string;
+  readonly scopes: string[];
 }
 
 /**
- * The people's pages the kit serves inside the host product, behind the host's signed-in user
- * (`accounts.currentUserId`, required with them): developers' "OAuth Apps" registration, users'
- * "Connected apps", administrators' restricted-scope approvals, and a JSON API mirroring the
- * developer pages. Absent: none of them is mounted.
+ * Options after validation, every default applied, frozen. What the tables resolve, except what
+ * is made once the options are valid (the store, the secrets, the logger) and what two options
+ * decide together (`audience`/`resources`).
  */
-export interface PagesOptions {
-  /**
-   * Where a visitor without a host session is sent. A string gets `?return_to=<path>` appended
-   * (the page they wanted, always a same-origin path); a function builds the URL itself.
-   * Required, e.g. `'/signin'`.
-   */
-  signInUrl: string | ((returnTo: string) => string);
-  /** Who may approve restricted scopes. Default: nobody through the pages (see `kit.apps`). */
-  isAdmin?(req: Request, userId: string): boolean | Promise<boolean>;
-  /**
-   * The product's sign-out page or endpoint, linked as "Sign out" in the settings header (a
-   * path or URL; sign-out itself stays the product's, e.g. a page with a POST form).
-   * Default: no link.
-   */
-  signOutUrl?: string;
-  /** Where each page lives. Every path starts with `/` and has no trailing slash. */
-  paths?: {
-    /** Default `/settings/developers/apps` (its `/new` is the registration form). */
-    developerApps?: string;
-    /** Default `/settings/connected-apps`. */
-    connectedApps?: string;
-    /** Default `/settings/admin/scope-requests`. */
-    scopeRequests?: string;
-    /** Administrators' abuse monitoring. Default `/settings/admin/monitoring`. */
-    monitoring?: string;
-    /** Administrators' list of self-registered clients (block one). Default
-     *  `/settings/admin/self-registered-clients`. */
-    selfRegisteredClients?: string;
-    /** JSON API for automation. Default `/oauth/api` (`/apps`, `/apps/:id`, `/scope-requests`). */
-    api?: string;
-  };
-}
-
-/**
- * RFC 7591 dynamic client registration at `/oauth/register`, for agents (MCP clients) with no
- * prior relationship with the product. Only public clients register this way (PKCE, no secret),
- * with https or http-loopback redirect URIs; they are marked self-registered, always see
- * consent, and expire when unused. Per-IP limit: `rateLimits.registration.perIp`.
- */
-export interface RegistrationOptions {
-  /**
-   * `'off'` (default): no registration endpoint. `'open'`: anyone may register.
-   * `'initial-access-token'`: requests must carry `Authorization: Bearer <initialAccessToken>`.
-   */
-  policy: 'off' | 'open' | 'initial-access-token';
-  /** The token `'initial-access-token'` requires; at least 32 characters. */
-  initialAccessToken?: string;
-  /** Most registrations per day, all sources together. Default 1000. */
-  maxPerDay?: number;
-  /** Seconds a registration lives until a user approves it on consent. Default 86 400 (1 day). */
-  unusedTtlSeconds?: number;
-}
-
-export interface ResolvedRegistration {
-  policy: RegistrationOptions['policy'];
-  initialAccessToken: string | undefined;
-  maxPerDay: number;
-  unusedTtlSeconds: number;
-}
-
-/**
- * The host product, as every kit page shows it: the sign-in and consent pages ("your TaskFlow
- * account"), error pages (their way back), and the settings pages' header.
- */
-export interface ProductOptions {
-  /** The product's name, e.g. `TaskFlow`. Default: the issuer's host name. */
-  name?: string;
-  /**
-   * A logo shown beside the name: a path on this site (e.g. `/logo.svg`) or a `data:image/…`
-   * URL (the pages' CSP loads images from nowhere else). Default: none (the name's initial).
-   */
-  logoUrl?: string;
-  /** Where "Back to TaskFlow" goes: a path or an http(s) URL. Default: `/`. */
-  homeUrl?: string;
-  /** Where users get help (error pages link it with their reference): a path, an http(s) or a
-   *  `mailto:` URL. Default: none. */
-  supportUrl?: string;
-}
-
-export interface ResolvedProduct {
-  name: string;
-  logoUrl: string | undefined;
-  homeUrl: string;
-  supportUrl: string | undefined;
-}
-
-export interface ResolvedPagesOptions {
-  signInUrl: (returnTo: string) => string;
-  isAdmin: (req: Request, userId: string) => Promise<boolean>;
-  signOutUrl: string | undefined;
-  paths: {
-    developerApps: string;
-    connectedApps: string;
-    scopeRequests: string;
-    monitoring: string;
-    selfRegisteredClients: string;
-    api: string;
-  };
-}
-
-export const DEFAULT_PAGE_PATHS = {
-  developerApps: '/settings/developers/apps',
-  connectedApps: '/settings/connected-apps',
-  scopeRequests: '/settings/admin/scope-requests',
-  monitoring: '/settings/admin/monitoring',
-  selfRegisteredClients: '/settings/admin/self-registered-clients',
-  api: '/oauth/api',
-} as const;
-
-export interface OAuthKitOptions {
-  /** The authorization server's issuer URL, e.g. `https://example.com`. Required. */
-  issuer: string;
-  /**
-   * The one resource of a host with a single API: shorthand for `resources: [{ url: audience }]`.
-   * Default: `${issuer}/api`.
-   */
-  audience?: string;
-  /**
-   * The host's resources, each with its URL (= `aud`) and scopes. The first is the default:
-   * tokens requested without a `resource` parameter are for it. `requireScope()` protects the
-   * default resource, `requireScope.forResource(url)` another one. Default: one resource,
-   * `audience`.
-   */
-  resources?: ResourceDefinition[];
-  /** The scope catalog. Required, at least one scope. */
-  scopes: ScopeDefinition[];
-  /**
-   * What an authorization request that names no `scope` gets, for clients without their own
-   * `defaultScopes` (limited to what the client is allowed). Empty: such a request is answered
-   * `invalid_scope` ("scope is required"). Default: none.
-   */
-  defaultScopes?: string[];
-  /** URL of the host's developer documentation, published as `service_documentation` in the
-   *  discovery metadata (RFC 8414). Default: not published. */
-  serviceDocumentation?: string;
-  /** How users are authenticated and found. Required. */
-  accounts: AccountHooks;
-  /** Clients registered in code. Default: none. */
-  clients?: StaticClient[];
-  /** Where OAuth state lives. Default: the in-memory store (one process only). */
-  store?: OAuthStore;
-  /** Signing keys and cookie secrets. Required in production; generated once in development. */
-  secrets?: Secrets;
-  /** Development only: file that keeps generated secrets. Default: `.oauth-kit/dev-secrets.json`. */
-  devSecretsFile?: string;
-  /**
-   * Production mode: refuses to start without `secrets`, marks cookies `Secure`.
-   * Default: `process.env.NODE_ENV === 'production'`.
-   */
-  production?: boolean;
-  /** Trust `X-Forwarded-*` from a TLS-terminating proxy. Default: false. */
-  trustProxy?: boolean;
-  /**
-   * Answer the endpoints software calls — token, revocation, introspection, userinfo, JWKS and
-   * discovery — before the host app's Express stack: the host's middleware does not run for
-   * them (the kit's HTTPS rule, rate limits and events do, and Express's `trust proxy` still
-   * decides the client IP). Express's per-request setup and a host's global middleware cost
-   * as much as issuing a token (README "Performance"). `false` routes them through the host's
-   * stack like any other route. Default: true.
-   */
-  directEndpoints?: boolean;
-  /** Token lifetimes in seconds. */
-  ttl?: {
-    /** Default 3600 (1 hour). */
-    accessToken?: number;
-    /** Default 2 592 000 (30 days). Each rotation starts a new 30 days. */
-    refreshToken?: number;
-    /** Default 600 (10 minutes); codes are single use. */
-    authorizationCode?: number;
-    /** Absolute lifetime of an authorization (grant). Default 31 536 000 (365 days). */
-    grant?: number;
-  };
-  /** Access-token signing algorithm. Default ES256 (fast to sign; see README). */
-  signingAlgorithm?: SigningAlgorithm;
-  /** Directory of templates that override the kit's `views/` one by one. */
-  views?: string;
-  /** Rate limits and login lockout (README "Security"). Default: memory store, documented limits. */
-  rateLimits?: RateLimitOptions;
-  /** Called with every security event (token issued, login failed, rate limit hit, ...). */
-  onSecurityEvent?: SecurityEventListener;
-  /**
-   * Called when an alert rule is crossed (once per rule, key and window, across every process
-   * sharing the store); the alert is logged too. Default: none (logged only).
-   */
-  onAlert?: AlertListener;
-  /** When to alert. Default: any refresh-token reuse; more than 10 failed client
-   *  authentications for one client within a minute (`DEFAULT_ALERT_RULES`). */
-  alertRules?: AlertRule[];
-  /** Structured log of security events: a pino logger (or compatible), or `false` for none.
-   *  Default: pino on stdout. */
-  logger?: SecurityLogger | false;
-  /**
-   * Production normally requires an `https:` issuer. This allows `http://localhost` (and
-   * 127.0.0.1, [::1]) in production mode, for a production build tried out locally. Default false.
-   */
-  dangerouslyAllowHttpLocalhost?: boolean;
-  /** How requireScope() checks tokens in this app. */
-  resourceServer?: ResourceServerSettings;
-  /** Developer, connected-apps and admin pages. Default: not mounted. */
-  pages?: PagesOptions;
-  /** Dynamic client registration (RFC 7591). Default: off. */
-  registration?: RegistrationOptions;
-  /**
-   * Accept clients whose `client_id` is the https URL of their OAuth Client ID Metadata Document
-   * (what MCP clients use first), fetched with SSRF protection, size and time limits, and
-   * cached as its HTTP headers allow. In development, http loopback URLs too. Such clients are
-   * public, self-registered and always see consent. Default: false.
-   */
-  clientMetadataDocuments?: boolean;
-  /** The product's name, logo, home and support links, on every kit page. */
-  product?: ProductOptions;
-}
-
-export const DEFAULT_TTL = {
-  accessToken: 60 * 60,
-  refreshToken: 30 * 24 * 60 * 60,
-  authorizationCode: 10 * 60,
-  grant: 365 * 24 * 60 * 60,
-} as const;
-
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
-export const DEFAULT_SIGNING_ALGORITHM: SigningAlgorithm = 'ES256';
-export const DEFAULT_DEV_SECRETS_FILE = '.oauth-kit/dev-secrets.json';
-
-/** Options after validation, with every default applied. */
-export interface ResolvedOptions {
-  issuer: string;
-  serviceDocumentation: string | undefined;
-  defaultScopes: string[];
-  /** The default resource's URL. */
-  audience: string;
-  /** Every resource, the default first, each with its scopes resolved. */
-  resources: Array<{ url: string; scopes: string[] }>;
-  scopes: ScopeDefinition[];
-  accounts: AccountHooks;
-  clients: StaticClient[];
-  store: OAuthStore;
-  secrets: Secrets;
-  production: boolean;
-  trustProxy: boolean;
-  directEndpoints: boolean;
-  ttl: { accessToken: number; refreshToken: number; authorizationCode: number; grant: number };
-  signingAlgorithm: SigningAlgorithm;
-  views: string | undefined;
-  rateLimits: ResolvedRateLimits;
-  onSecurityEvent: SecurityEventListener | undefined;
-  onAlert: AlertListener | undefined;
-  alertRules: readonly AlertRule[];
-  logger: SecurityLogger;
-  resourceServer: ResourceServerSettings;
-  pages: ResolvedPagesOptions | undefined;
-  registration: ResolvedRegistration;
-  clientMetadataDocuments: boolean;
-  product: ResolvedProduct;
-}
+export type ResolvedOptions = Readonly<
+  Omit<ResolvedOf<typeof KIT_OPTIONS>, 'store' | 'secrets' | 'logger' | 'audience' | 'resources'> & {
+    store: OAuthStore;
+    secrets: Secrets;
+    logger: SecurityLogger;
+    /** The default resource's URL. */
+    audience: string;
+    /** Every resource, the default first, each with its scopes resolved. */
+    resources: readonly ResolvedResource[];
+  }
+>;

@@ -1,6 +1,5 @@
-/** Validation of the `product` option (see ProductOptions in options.ts). */
+/** Checks of the `product` settings (config/defaults.ts PRODUCT_OPTIONS) and the links pages show. */
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { ProductOptions, ResolvedProduct } from './options.js';
 
 const MAX_NAME = 60;
 
@@ -12,47 +11,23 @@ export function isLink(value: unknown, schemes: readonly string[] = ['http:', 'h
   return url !== null && schemes.includes(url.protocol);
 }
 
-export function resolveProduct(product: ProductOptions | undefined, issuer: string): ResolvedProduct {
-  if (product !== undefined && (typeof product !== 'object' || product === null)) {
-    throw new ConfigurationError('product', 'must be an object.', "For example { name: 'TaskFlow' }.");
+export function parseProductName(name: string, at: string): string {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME) {
+    throw new ConfigurationError(at, `must be text of 1 to ${MAX_NAME} characters.`);
   }
-  const { name, logoUrl, homeUrl, supportUrl } = product ?? {};
-  for (const key of Object.keys(product ?? {})) {
-    if (!['name', 'logoUrl', 'homeUrl', 'supportUrl'].includes(key)) {
-      throw new ConfigurationError(
-        `product.${key}`,
-        'is not a product setting.',
-        'Settings: name, logoUrl, homeUrl, supportUrl.',
-      );
-    }
-  }
-  if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME)) {
-    throw new ConfigurationError('product.name', `must be text of 1 to ${MAX_NAME} characters.`);
-  }
-  if (
-    logoUrl !== undefined &&
-    !(typeof logoUrl === 'string' && (isLinkPath(logoUrl) || /^data:image\/[\w.+-]+[;,]/.test(logoUrl)))
-  ) {
+  return name.trim();
+}
+
+export function parseLogoUrl(logoUrl: string, at: string): string | undefined {
+  if (!(
+    typeof logoUrl === 'string' &&
+    ((logoUrl.startsWith('/') && isLink(logoUrl)) || /^data:image\/[\w.+-]+[;,]/.test(logoUrl))
+  )) {
     throw new ConfigurationError(
-      'product.logoUrl',
+      at,
       'must be a path on this site (e.g. /logo.svg) or a data:image/… URL.',
       "The pages' Content-Security-Policy loads images from this origin only.",
     );
   }
-  if (homeUrl !== undefined && !isLink(homeUrl)) {
-    throw new ConfigurationError('product.homeUrl', 'must be a path (e.g. /) or an http(s) URL.');
-  }
-  if (supportUrl !== undefined && !isLink(supportUrl, ['http:', 'https:', 'mailto:'])) {
-    throw new ConfigurationError('product.supportUrl', 'must be a path, an http(s) URL or a mailto: URL.');
-  }
-  return {
-    name: name?.trim() ?? new URL(issuer).hostname,
-    logoUrl,
-    homeUrl: homeUrl ?? '/',
-    supportUrl,
-  };
-}
-
-function isLinkPath(value: string): boolean {
-  return value.startsWith('/') && isLink(value);
+  return logoUrl;
 }

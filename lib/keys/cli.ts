@@ -5,7 +5,8 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SigningAlgorithm } from '../config/options.js';
-import { DEFAULT_SIGNING_ALGORITHM, DEFAULT_TTL, SIGNING_ALGORITHMS } from '../config/options.js';
+import { KIT_OPTIONS, SIGNING_ALGORITHMS, TTL_OPTIONS } from '../config/defaults.js';
+import { defaultOf } from '../config/schema.js';
 import { generateSecrets } from '../config/secrets.js';
 import { readSecretsFile } from './load.js';
 import { rotateSecrets } from './rotate.js';
@@ -31,10 +32,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        alg: { type: 'string', default: DEFAULT_SIGNING_ALGORITHM },
+        alg: { type: 'string', default: defaultOf(KIT_OPTIONS.signingAlgorithm) },
         out: { type: 'string' },
         file: { type: 'string' },
-        'token-lifetime': { type: 'string', default: String(DEFAULT_TTL.accessToken) },
+        'token-lifetime': { type: 'string', default: String(defaultOf(TTL_OPTIONS.accessToken)) },
         help: { type: 'boolean', short: 'h' },
       },
     });
