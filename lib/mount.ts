@@ -281,20 +281,20 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     feed: options.store.revocations,
     isGrantActive: (grantId) => isGrantActive(provider.Grant.adapter, grantId),
     maxTokenLifetimeSeconds: options.ttl.accessToken,
-    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+    whenFeedDown: options.resourceServer.whenFeedDown,
   });
   const clientStatus = createGrantStatus({
     subject: 'client',
     feed: options.store.revocations,
     isGrantActive: (clientId) => appStanding(options.store.records, clientId),
     maxTokenLifetimeSeconds: options.ttl.accessToken,
-    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+    whenFeedDown: options.resourceServer.whenFeedDown,
   });
   const tokenStatus = createAccessTokenStatus(options.store, {
     maxTokenLifetimeSeconds: options.ttl.accessToken,
-    whenFeedDown: options.resourceServer.whenFeedDown ?? 'check-store',
+    whenFeedDown: options.resourceServer.whenFeedDown,
   });
-  const clockToleranceSeconds = options.resourceServer.clockToleranceSeconds ?? 5;
+  const { clockToleranceSeconds, tokenLocations } = options.resourceServer;
   const { dpop } = options.resourceServer;
   const verifyAccessToken = createTokenVerifier({
     issuer: options.issuer,
@@ -320,10 +320,9 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     isClientActive: clientStatus.isActive,
     knownGrantStatus: grantStatus.peek,
     knownClientStatus: clientStatus.peek,
-    cache: options.resourceServer.verifiedTokenCache ?? {},
+    cache: options.resourceServer.verifiedTokenCache,
   });
   const resources = new Map(options.resources.map((r) => [r.url, protectedResource(r.url, r.scopes)]));
-  const tokenLocations = options.resourceServer.tokenLocations ?? ['header'];
   const challenge = {
     realm: options.resourceServer.realm,
     dpopAlgorithms: dpop === false ? undefined : DPOP_ALGORITHMS,
@@ -331,7 +330,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const resourceServer = {
     verify: verifyAccessToken,
     tokenLocations,
-    wildcardScopes: options.resourceServer.wildcardScopes ?? true,
+    wildcardScopes: options.resourceServer.wildcardScopes,
     resources,
     ...challenge,
   };

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
+import { defaultAudience } from './config/validate-resources.js';
 
 export interface MintOptions {
   scopes?: string[];
@@ -35,7 +36,7 @@ export async function createTestIssuer(
   options: { issuer?: string; audience?: string } = {},
 ): Promise<TestIssuer> {
   const issuer = options.issuer ?? 'https://issuer.test';
-  const audience = options.audience ?? `${issuer}/api`;
+  const audience = options.audience ?? defaultAudience(issuer);
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const kid = `test-${randomUUID()}`;
   const jwk = { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid };

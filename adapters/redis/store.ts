@@ -20,6 +20,7 @@ import type { RedisConnection, RedisContext } from './context.js';
 import { createRedisCounters } from './counters.js';
 import { createRedisFeed } from './feed.js';
 import { createRedisModels } from './models.js';
+import { resolveRedisStoreOptions, type RedisStoreOptions } from './options.js';
 import { createRedisRecords } from './records.js';
 import { createRedisRefreshRetry } from './refresh-retry.js';
 import { createSealing } from './sealing.js';
@@ -28,46 +29,16 @@ import { stallGuard } from './stall-guard.js';
 
 export type { RedisConnection };
 
-export interface RedisStoreOptions {
-  /** An ioredis `Redis` (single node or Sentinel) or `Cluster` connection, owned by the host. */
-  client: RedisConnection;
-  /** Prefix of every key and of the pub/sub channel, e.g. `prod:oauth:`. Default `oauth-kit:`. */
-  prefix?: string;
-  /**
-   * Upper bound for every store call (ms): past it the request gets a 503 with Retry-After, and
-   * until Redis answers again every call fails at once instead of queueing. Default 1000.
-   */
-  commandTimeoutMs?: number;
-  /**
-   * Secret mixed into every key and encryption key (HMAC). Optional: ids have 256 random bits,
-   * so an unkeyed hash is already safe; a secret kept outside Redis adds defence in depth.
-   * Changing it makes all stored state unreachable.
-   */
-  hashSecret?: string | Buffer;
-  /**
-   * Seconds during which a client that retries a refresh with the same (just rotated) refresh
-   * token gets the very same new token pair back instead of a revoked grant. Default 0 (off):
-   * the documents rotate on every use and treat any reuse as theft.
-   */
-  refreshRetryWindowSeconds?: number;
-}
-
-const DEFAULT_PREFIX = 'oauth-kit:';
+export type { RedisStoreOptions };
 
 export function createRedisStore(options: RedisStoreOptions): OAuthStore {
-  const { client } = options;
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const timeoutMs = options.commandTimeoutMs ?? 1000;
-  const secret = options.hashSecret ?? 'oauth-kit';
-  const windowSeconds = options.refreshRetryWindowSeconds ?? 0;
-  if (prefix.includes('{') || prefix.includes('}')) {
-    throw new TypeError(
-      'createRedisStore: `prefix` must not contain "{" or "}" (hash tags are the store\'s).',
-    );
-  }
-  if (!Number.isInteger(windowSeconds) || windowSeconds < 0) {
-    throw new TypeError('createRedisStore: `refreshRetryWindowSeconds` must be a non-negative integer.');
-  }
+  const {
+    client,
+    prefix,
+    commandTimeoutMs: timeoutMs,
+    hashSecret: secret,
+    refreshRetryWindowSeconds: windowSeconds,
+  } = resolveRedisStoreOptions(options);
 
   const guard = stallGuard(client);
   let closed = false;

@@ -11,20 +11,11 @@ import type { OAuthStore } from '../../adapters/contract.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { IntrospectionSettings } from '../resource-server/introspect.js';
 import type { SecurityEventListener } from '../security/events.js';
-import type { SecurityLogger } from '../security/logger.js';
 import { DEFAULT_ALERT_RULES, type AlertListener, type AlertRule } from '../security/monitor.js';
 import type { RateLimitOptions } from '../security/rate-limits.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { httpUrl, isBoolean, isFunction, isText, numberIn, oneOf, positiveInteger } from './checks.js';
-import type {
-  AccountHooks,
-  ResourceDefinition,
-  ScopeDefinition,
-  Secrets,
-  SigningAlgorithm,
-  StaticClient,
-  TokenLocation,
-} from './options.js';
+import type { Secrets, SigningAlgorithm, StaticClient, TokenLocation } from './options.js';
 import { computed, group, option, required, switchable, unlessAbsent } from './schema.js';
 import { parseAlertRules } from './validate-alerting.js';
 import { parseIssuer, parseResources, parseScopes, parseAccounts, parseLogger } from './validate-kit.js';
@@ -438,7 +429,7 @@ export const STANDALONE_OPTIONS = {
    * `requireScope.forResource(url)` the others.
    * @default `[{ url: audience }]`
    */
-  resources: option({ parse: (value: ResourceDefinition[]): ResourceDefinition[] | undefined => value }),
+  resources: option({ parse: parseResources }),
   /** Static public keys instead of discovery (tests: the `testing` entry's JWKS). Default: discovery. */
   jwks: option({ parse: (value: JSONWebKeySet): JSONWebKeySet | undefined => value }),
   /** Accepted signing algorithms. */
@@ -479,5 +470,3 @@ export const STANDALONE_OPTIONS = {
   maxTokenLifetimeSeconds: option({ default: 3600, parse: seconds }),
   ...RESOURCE_SERVER_OPTIONS,
 };
-
-export type { AccountHooks, ScopeDefinition, SecurityLogger };

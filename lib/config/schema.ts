@@ -96,6 +96,9 @@ export function resolveTable<S extends Table>(
   noun: string,
   context?: DefaultContext,
 ): ResolvedOf<S> {
+  if (typeof given !== 'object' || given === null) {
+    throw new ConfigurationError(at === '' ? 'options' : at.slice(0, -1), 'must be an object.');
+  }
   checkKeys(given, Object.keys(table), at, noun);
   const values = given as Record<string, unknown>;
   const out: Record<string, unknown> = {};

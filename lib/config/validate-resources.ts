@@ -5,6 +5,11 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { ResolvedOptions, ResourceDefinition } from './options.js';
 
+/** The resource of a host that names none: its API under the issuer. */
+export function defaultAudience(issuer: string): string {
+  return `${issuer}/api`;
+}
+
 export function resourceUrl(option: string, value: unknown): string {
   const url = typeof value === 'string' ? URL.parse(value) : null;
   // RFC 8707 §2: an absolute URI without a fragment; a query is discouraged, refused here.
@@ -35,7 +40,7 @@ export function resolveResources(
   if (resources === undefined) {
     return [
       {
-        url: audience === undefined ? `${issuer}/api` : resourceUrl('audience', audience),
+        url: audience === undefined ? defaultAudience(issuer) : resourceUrl('audience', audience),
         scopes: everyScope,
       },
     ];

@@ -127,9 +127,6 @@ export function validateResourceServerSettings(
 
 /** The options as resolved by their tables and checked together, before anything is made. */
 function resolvePure(options: OAuthKitOptions) {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('options', 'must be an object.');
-  }
   const given = resolveTable(KIT_OPTIONS, options, '', 'an oauth-kit option');
   const { issuer, production } = given;
   const issuerUrl = new URL(issuer);

@@ -30,10 +30,10 @@ export interface DpopPresentation {
 export type ProofReplayCheck = (key: string, ttlSeconds: number) => Promise<boolean>;
 
 export interface DpopVerifierOptions {
-  /** How old a proof may be (s). Default 300. */
-  proofMaxAgeSeconds?: number;
-  /** Clock skew tolerated on a proof's `iat` (s). Default 5. */
-  clockToleranceSeconds?: number;
+  /** How old a proof may be (s). */
+  proofMaxAgeSeconds: number;
+  /** Clock skew tolerated on a proof's `iat` (s). */
+  clockToleranceSeconds: number;
   replay: ProofReplayCheck;
   now?: () => number;
 }
@@ -63,8 +63,7 @@ function sameTarget(htu: unknown, url: string): boolean {
 }
 
 export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
-  const maxAge = options.proofMaxAgeSeconds ?? 300;
-  const tolerance = options.clockToleranceSeconds ?? 5;
+  const { proofMaxAgeSeconds: maxAge, clockToleranceSeconds: tolerance } = options;
   const now = options.now ?? Date.now;
   const algorithms: string[] = [...DPOP_ALGORITHMS];
 

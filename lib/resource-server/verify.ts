@@ -51,15 +51,12 @@ export const ALLOWED_ALGORITHMS = [
   'PS512',
 ];
 
-/** The cache of verified tokens. */
+/** The cache of verified tokens (resolved `verifiedTokenCache`, config/defaults.ts). */
 export interface VerifiedTokenCacheSettings {
-  /** Most tokens remembered; the oldest are forgotten first. Default 10 000. */
-  maxEntries?: number;
-  /**
-   * Longest a verification is reused (s), however late the token expires; bounds how long a
-   * signing key withdrawn from the JWKS keeps verifying tokens it signed. Default 60.
-   */
-  maxAgeSeconds?: number;
+  /** Most tokens remembered; the oldest are forgotten first. */
+  readonly maxEntries: number;
+  /** Longest a verification is reused (s), however late the token expires. */
+  readonly maxAgeSeconds: number;
 }
 
 export interface VerifierOptions {
@@ -68,7 +65,8 @@ export interface VerifierOptions {
   audience: string | string[];
   keys: JWTVerifyGetKey;
   algorithms: string[];
-  clockToleranceSeconds?: number;
+  /** Seconds of clock skew tolerated on exp/iat/nbf. */
+  clockToleranceSeconds: number;
   /** Resolves false when the grant was revoked; rejects when that cannot be known. */
   isGrantActive(grantId: string): Promise<boolean>;
   /** The grant's status when memory already knows it (no store call, no promise), else undefined. */
@@ -89,8 +87,8 @@ export interface VerifierOptions {
   dpop?: DpopVerifier;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */
   introspect?: (token: string, source?: string) => Promise<AuthInfo>;
-  /** Verified-token cache; `false` verifies every request from scratch. Default on. */
-  cache?: VerifiedTokenCacheSettings | false;
+  /** Verified-token cache; `false` verifies every request from scratch. */
+  cache: VerifiedTokenCacheSettings | false;
   /** The clock (epoch ms). Tests move it; default `Date.now`. */
   now?: () => number;
 }
@@ -135,9 +133,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       );
     }
   }
-  const clockTolerance = options.clockToleranceSeconds ?? 5;
+  const clockTolerance = options.clockToleranceSeconds;
   const now = options.now ?? Date.now;
-  const cache = options.cache === false ? undefined : createCache(options.cache ?? {});
+  const cache = options.cache === false ? undefined : createCache(options.cache);
 
   /**
    * The token's grant is not revoked, its client not disabled, no scope it carries withdrawn from
@@ -326,8 +324,8 @@ interface VerifiedTokenCache {
 }
 
 function createCache(settings: VerifiedTokenCacheSettings): VerifiedTokenCache {
-  const maxEntries = settings.maxEntries ?? 10_000;
-  const maxAgeMs = (settings.maxAgeSeconds ?? 60) * 1000;
+  const { maxEntries } = settings;
+  const maxAgeMs = settings.maxAgeSeconds * 1000;
   /** token → the verified AuthInfo and the epoch ms it may be reused until */
   const entries = new Map<string, { auth: AuthInfo; until: number }>();
   return {

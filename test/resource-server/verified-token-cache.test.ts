@@ -3,11 +3,17 @@
  * outlives the token, a revoked grant, its age limit or its size bound.
  */
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import { VERIFIED_TOKEN_CACHE_OPTIONS } from '../../lib/config/defaults.js';
+import { resolveTable } from '../../lib/config/schema.js';
 import { resolveOptions } from '../../lib/config/validate.js';
 import { ConfigurationError } from '../../lib/errors/configuration-error.js';
 import { InvalidTokenError } from '../../lib/errors/bearer-errors.js';
 import { createTestIssuer, type TestIssuer } from '../../lib/testing.js';
-import { createTokenVerifier, type VerifierOptions } from '../../lib/resource-server/verify.js';
+import {
+  createTokenVerifier,
+  type VerifiedTokenCacheSettings,
+  type VerifierOptions,
+} from '../../lib/resource-server/verify.js';
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { startExampleApp } from '../helpers/example-server.js';
 import { callApi, codeFlow, revokeToken } from '../helpers/oauth-client.js';
@@ -17,8 +23,18 @@ beforeAll(async () => {
   issuer = await createTestIssuer();
 });
 
-/** A verifier over the test issuer that counts signature checks and grant checks. */
-function verifier(overrides: Partial<VerifierOptions> = {}) {
+/** The documented cache defaults. */
+const CACHE_DEFAULTS = resolveTable(VERIFIED_TOKEN_CACHE_OPTIONS, {}, '', 'a cache option');
+
+/**
+ * A verifier over the test issuer that counts signature checks and grant checks; `cache`
+ * settings not given take their documented defaults.
+ */
+function verifier(
+  overrides: Omit<Partial<VerifierOptions>, 'cache'> & {
+    cache?: Partial<VerifiedTokenCacheSettings> | false;
+  } = {},
+) {
   const local = createLocalJWKSet(issuer.jwks);
   const counts = { signatures: 0, grantChecks: 0 };
   const revoked = new Set<string>();
@@ -37,6 +53,7 @@ function verifier(overrides: Partial<VerifierOptions> = {}) {
       return !revoked.has(grantId);
     },
     ...overrides,
+    cache: overrides.cache === false ? false : { ...CACHE_DEFAULTS, ...overrides.cache },
   });
   return { verify, counts, revoked };
 }
