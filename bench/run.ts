@@ -100,8 +100,8 @@ async function start(name: string, file: string, extraEnv: Record<string, string
 }
 
 const TOKEN_SCENARIO = '1 client_credentials';
-const KIT_ROW = 'kit, memory store';
-const KIT_MINIMAL_ROW = 'kit in an empty Express app, memory store';
+const KIT_ROW = 'kit, memory store, fast path';
+const KIT_MINIMAL_ROW = 'kit in an empty Express app, memory store, fast path';
 const BARE_ROW = 'bare oidc-provider (ES256 JWT, memory)';
 /**
  * A second, identical bare oidc-provider process: its ratio to the first is what two equal
@@ -424,17 +424,23 @@ const redis =
 const redisEnv = (prefix: string): Record<string, string> =>
   redis ? { REDIS_URL: redis.url, REDIS_PREFIX: prefix } : {};
 
+// The kit's processes serve the fast path (kit.fastPath(app)); one token-scenario process the
+// default path through the example app's whole Express stack.
 const kitMem = needsKit
   ? await start(
       'kit (memory)',
       'bench/servers/kit.ts',
-      { ...kitEnv, STANDALONE_PORT: String(await freePort()) },
+      { ...kitEnv, FAST_PATH: '1', STANDALONE_PORT: String(await freePort()) },
       ['STANDALONE'],
     )
   : undefined;
 const kitRedis =
   redis && ['token', 'refresh', 'api', 'soak'].some(wanted)
-    ? await start('kit (Redis)', 'bench/servers/kit.ts', { ...kitEnv, ...redisEnv('bench:kit:') })
+    ? await start('kit (Redis)', 'bench/servers/kit.ts', {
+        ...kitEnv,
+        FAST_PATH: '1',
+        ...redisEnv('bench:kit:'),
+      })
     : undefined;
 
 if (wanted('token') && kitMem) {
@@ -444,15 +450,15 @@ if (wanted('token') && kitMem) {
       start(
         'kit (memory), again',
         'bench/servers/kit.ts',
-        { ...kitEnv, STANDALONE_PORT: String(await freePort()) },
+        { ...kitEnv, FAST_PATH: '1', STANDALONE_PORT: String(await freePort()) },
         ['STANDALONE'],
       ),
-      start('kit (memory, directEndpoints: false)', 'bench/servers/kit.ts', {
+      start('kit (memory, default path)', 'bench/servers/kit.ts', kitEnv),
+      start('kit in an empty Express app', 'bench/servers/kit-minimal.ts', { ...kitEnv, FAST_PATH: '1' }),
+      start('kit in an empty Express app, again', 'bench/servers/kit-minimal.ts', {
         ...kitEnv,
-        DIRECT_ENDPOINTS: 'false',
+        FAST_PATH: '1',
       }),
-      start('kit in an empty Express app', 'bench/servers/kit-minimal.ts', kitEnv),
-      start('kit in an empty Express app, again', 'bench/servers/kit-minimal.ts', kitEnv),
       start('bare oidc-provider', 'bench/servers/bare-provider.ts'),
       start('bare oidc-provider, again', 'bench/servers/bare-provider.ts'),
       start('bare oidc-provider in Express', 'bench/servers/bare-provider.ts', { WRAP: 'express' }),
@@ -465,9 +471,9 @@ if (wanted('token') && kitMem) {
       ...(kitRedis ? [clientCredentials(TOKEN_SCENARIO, 'kit, Redis store', kitRedis, 'kit (Redis)')] : []),
       clientCredentials(
         TOKEN_SCENARIO,
-        'kit, memory store, directEndpoints: false (through helmet, express-session and Express)',
+        'kit, memory store, default path (through helmet, express-session and Express)',
         kitInStack,
-        'kit (directEndpoints: false)',
+        'kit (default path)',
       ),
       clientCredentials(TOKEN_SCENARIO, KIT_MINIMAL_ROW, kitMinimal, 'kit (empty Express)'),
       clientCredentials(

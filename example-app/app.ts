@@ -57,8 +57,6 @@ export interface ExampleAppOptions {
   store?: OAuthStore;
   /** Access-token lifetime (s); tests shorten it to watch the demo client refresh. */
   accessTokenTtlSeconds?: number;
-  /** The kit's `directEndpoints` (default true); the bench measures both. */
-  directEndpoints?: boolean;
   /** Security settings passed through to the kit (server.ts reads them from the environment). */
   security?: Pick<
     OAuthKitOptions,
@@ -138,7 +136,6 @@ export async function createExampleApp(options: ExampleAppOptions): Promise<{ ap
     ...(options.devSecretsFile ? { devSecretsFile: options.devSecretsFile } : {}),
     ...(options.store ? { store: options.store } : {}),
     ...(options.accessTokenTtlSeconds ? { ttl: { accessToken: options.accessTokenTtlSeconds } } : {}),
-    ...(options.directEndpoints === undefined ? {} : { directEndpoints: options.directEndpoints }),
     ...options.security,
     accounts: {
       authenticate,

@@ -3,17 +3,18 @@
  * discovery documents. One pipeline on plain node:http for them — the HTTPS rule, the
  * client-endpoint rate limits, then oidc-provider — whose refusals are RFC 6749-shaped JSON.
  *
- * By default (`directEndpoints`) they are answered before the host's Express stack runs.
- * Profiled on the token endpoint: Express's per-request setup (re-prototyping req and res,
+ * By default they run inside the host's Express stack (the kit's entry in it, mount.ts), so the
+ * host's access logs, IP allow-lists and tracing see them like any other route. The fast path
+ * (`kit.fastPath(app)`, below) is the host's explicit choice to answer them before Express:
+ * profiled on the token endpoint, Express's per-request setup (re-prototyping req and res,
  * walking the router) cost about half as much again as issuing the signed token, and a typical
- * host's global middleware (helmet, express-session starting a session) as much once more;
- * none of it serves a machine endpoint. The browser routes (authorize, interactions, pages)
- * stay in the host's stack, where its session lives.
+ * host's global middleware (helmet, express-session starting a session) as much once more. The
+ * browser routes (authorize, interactions, pages) always stay in the host's stack, where its
+ * session lives.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express, Request } from 'express';
 import type Provider from 'oidc-provider';
-import { ConfigurationError } from './errors/configuration-error.js';
 import { errorAnswer, writeJsonError } from './errors/json-error.js';
 import { ROUTES } from './provider.js';
 import { isJson, readClientRequestBody, withFormBody } from './requests/client-request-body.js';
@@ -114,32 +115,19 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
 /**
- * Answers machine endpoints before the host's Express app handles the request: wraps the app's
- * `handle`, which both `app.listen`/`http.createServer(app)` and a parent app mounting this one
- * call. The client IP and HTTPS flag come from Express's own `req.ip` and `req.secure` getters
- * (its `trust proxy` setting included), read through a small view of the request, so limits and
- * logs see the same client as on every other route.
+ * The fast path: a request listener for `http.createServer` that answers machine endpoints
+ * before the host's Express app and hands every other request to the app. Nothing of the app is
+ * changed. The client IP and HTTPS flag come from Express's own `req.ip` and `req.secure` getters
+ * (its `trust proxy` setting included), read through a small view of the request built on
+ * `app.request`, so limits and logs see the same client as on every other route.
  */
-export function serveBeforeExpress(app: Express, serve: MachineEndpoint): void {
-  const host = app as unknown as { handle?: Handle; request: Request };
-  const handle = host.handle;
-  if (typeof handle !== 'function') {
-    throw new ConfigurationError(
-      'directEndpoints',
-      'needs an Express 4 or 5 application (it answers machine endpoints ahead of `app.handle`).',
-      'Pass the app `express()` returned, or set `directEndpoints: false`.',
-    );
-  }
-  host.handle = function handleWithMachineEndpoints(req, res, next) {
+export function fastPathListener(app: Express, serve: MachineEndpoint): RequestListener {
+  return function oauthKitFastPath(req, res) {
     const path = pathOf(req.url);
-    if (!MACHINE_PATHS.has(path)) return handle.call(this, req, res, next);
-    // Mounted inside a parent Express app, the request already is an Express request.
-    if ('secure' in req) return serve(req, res, path, (req as Request).secure);
+    if (!MACHINE_PATHS.has(path)) return void app(req, res);
     // Express's getters read only the headers and the socket (`connection` is node's alias).
-    const view = Object.create(host.request) as Request;
+    const view = Object.create(app.request) as Request;
     view.headers = req.headers;
     view.socket = req.socket;
     (req as IncomingMessage & { ip?: string }).ip = view.ip;

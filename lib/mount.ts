@@ -1,9 +1,11 @@
 /**
  * `mountOAuth(app, options)`: adds the authorization server to the host's Express app. It
- * registers only its own paths and changes no setting: the host's parsers, helmet, sessions
- * and routes keep working around it. With `directEndpoints` (the default) it also answers the
- * machine endpoints ahead of the app's stack (machine-endpoints.ts).
+ * registers only its own paths and changes no setting or object of the host's: the host's
+ * parsers, helmet, sessions and routes keep working around it, and every request goes through
+ * the host's stack. `kit.fastPath(app)` is the host's explicit choice to answer the machine
+ * endpoints before Express (machine-endpoints.ts).
  */
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import { createLocalJWKSet } from 'jose';
 import type Provider from 'oidc-provider';
@@ -22,9 +24,9 @@ import { publicJwks } from './keys/jwks.js';
 import { createSecretFlash } from './pages/flash.js';
 import { createGuard } from './pages/guard.js';
 import {
+  fastPathListener,
   MACHINE_PATHS,
   machineEndpoints,
-  serveBeforeExpress,
   type MachineEndpoint,
 } from './machine-endpoints.js';
 import { pagesRouter } from './pages/index.js';
@@ -101,6 +103,15 @@ export interface OAuthKit {
   guardLogin: LoginGuard;
   /** Clients that registered themselves (dynamic registration, metadata documents): list, block. */
   readonly selfRegisteredClients: Pick<SelfRegisteredClients, 'list' | 'get' | 'block'>;
+  /**
+   * The fast path: a request listener to pass to `http.createServer` instead of `app`. It
+   * answers the machine endpoints (token, revocation, introspection, userinfo, JWKS, discovery,
+   * registration) before Express runs, and hands every other request to `app`. The kit's HTTPS
+   * rule, rate limits and events still apply, and Express's `trust proxy` still decides the
+   * client IP; your own middleware (access logs, IP allow-lists, tracing) does not see those
+   * requests. Takes the app given to mountOAuth; changes nothing on it.
+   */
+  fastPath(app: Express): RequestListener;
   /** Stops the store's timers and connections. */
   close(): Promise<void>;
 }
@@ -128,7 +139,7 @@ function browserProviderPaths(provider: Provider): RequestHandler {
 /**
  * The kit's one entry in the host's middleware stack. Every host request passes through it, so
  * it decides with Set lookups and prefix checks whether the path is the kit's: a machine
- * endpoint goes to its pipeline (when `directEndpoints` is off; else it never gets here), any
+ * endpoint goes to its pipeline (on the fast path it never gets here), any
  * other kit path walks the kit's router (rate limits, HTTPS, pages, provider); the host's own
  * routes pay that check and nothing more. (Profiled: walking the kit's nested routers on every
  * host request was most of the kit's cost on a protected API route.)
@@ -369,7 +380,6 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     }),
     namesIssuerHost,
   });
-  if (options.directEndpoints) serveBeforeExpress(app, serveMachineEndpoint);
 
   const guardLogin = createLoginGuard(limiters, events);
 
@@ -473,6 +483,16 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     securityEvents: { emit: events.emit },
     endSession: (req, res) => endProviderSession(provider, req, res),
     guardLogin: (req, login, verify) => guardLogin(req, login, verify),
+    fastPath(host) {
+      if (host !== app) {
+        throw new ConfigurationError(
+          'fastPath',
+          'takes the Express app passed to mountOAuth, which answers every request it does not.',
+          'Call kit.fastPath(app) with that app and pass the result to http.createServer.',
+        );
+      }
+      return fastPathListener(app, serveMachineEndpoint);
+    },
     apps,
     selfRegisteredClients: {
       list: selfRegistered.list,

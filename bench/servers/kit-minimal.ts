@@ -2,7 +2,7 @@
  * Entry: the kit mounted in an otherwise empty Express app (no helmet, no session, no host
  * routes), beside bare oidc-provider: the difference between the two is what the kit itself
  * adds to the token endpoint (catalog checks, rate limits, events). Env: PORT,
- * DEV_SECRETS_FILE, RATE_LIMITS, LOG_LEVEL.
+ * DEV_SECRETS_FILE, RATE_LIMITS, LOG_LEVEL, FAST_PATH=1 (serve `kit.fastPath(app)`).
  */
 import express from 'express';
 import { SCOPES, TEST_CLIENT } from '../../example-app/app.js';
@@ -14,7 +14,7 @@ const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
 const app = express();
 app.disable('x-powered-by');
-await mountOAuth(app, {
+const kit = await mountOAuth(app, {
   issuer,
   scopes: SCOPES,
   ...(process.env.DEV_SECRETS_FILE ? { devSecretsFile: process.env.DEV_SECRETS_FILE } : {}),
@@ -24,4 +24,4 @@ await mountOAuth(app, {
   // The same RATE_LIMITS=relaxed and LOG_LEVEL handling as the example app: limits stay in the path.
   ...(await securityFromEnv(process.env)),
 });
-await listen(app, port);
+await listen(process.env.FAST_PATH === '1' ? kit.fastPath(app) : app, port);

@@ -5,7 +5,8 @@
  * runner writes them once so every worker signs with the same keys); REDIS_URL (Redis store,
  * else memory); WORKERS (node:cluster workers sharing the port; needs REDIS_URL);
  * STANDALONE_PORT (memory store only: also serve scenario 3's standalone API from this process,
- * the only place that can share a memory store); DIRECT_ENDPOINTS=false (the kit's option).
+ * the only place that can share a memory store); FAST_PATH=1 (serve `kit.fastPath(app)`: the
+ * machine endpoints answered before Express; else everything goes through the app's stack).
  * RATE_LIMITS=relaxed is set by the runner and read by the example app.
  *
  * Beside the example app's own routes it adds, at one position in the stack, the same route
@@ -35,14 +36,13 @@ async function serve(): Promise<void> {
     ...(store ? { store } : {}),
     // RATE_LIMITS=relaxed (the limiter stays in the path) and LOG_LEVEL, as `npm start` reads them.
     security: await securityFromEnv(process.env),
-    // DIRECT_ENDPOINTS=false: the token endpoint through the app's whole Express stack.
-    ...(process.env.DIRECT_ENDPOINTS === 'false' ? { directEndpoints: false } : {}),
   });
   app.get('/bench/tasks-open', tasksHandler);
   app.get('/bench/tasks', requireScope('tasks:read'), tasksHandler);
   app.get('/bench/tasks-jwt-bearer', ...jwtBearerRoute(issuer));
   app.use(oauthErrorHandler(), peerErrorHandler);
-  await listen(app, port);
+  // FAST_PATH=1: the host's choice to answer the machine endpoints before its Express stack.
+  await listen(process.env.FAST_PATH === '1' ? kit.fastPath(app) : app, port);
 
   const standalonePort = Number(process.env.STANDALONE_PORT ?? 0);
   if (standalonePort) {

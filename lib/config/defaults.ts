@@ -310,13 +310,6 @@ export const KIT_OPTIONS = {
   production: option({ default: computed(() => process.env.NODE_ENV === 'production'), parse: isBoolean }),
   /** Trust `X-Forwarded-*` from a TLS-terminating proxy (set Express `trust proxy` too). */
   trustProxy: option({ default: false, parse: isBoolean }),
-  /**
-   * Answer the endpoints software calls — token, revocation, introspection, userinfo, JWKS and
-   * discovery — before the host app's Express stack: the host's middleware does not run for them
-   * (the kit's HTTPS rule, rate limits and events do, and Express's `trust proxy` still decides
-   * the client IP). `false` routes them through the host's stack like any other route.
-   */
-  directEndpoints: option({ default: true, parse: isBoolean }),
   /** Token lifetimes in seconds ([Token rules](#token-rules-defaults)). */
   ttl: group(TTL_OPTIONS, 'a token lifetime', {
     check(ttl) {

@@ -22,6 +22,13 @@ import { resolveTable } from './schema.js';
 import { httpUrl } from './checks.js';
 import { resolveResources } from './validate-resources.js';
 
+/** Options that existed once: passing one says what replaced it. */
+const REMOVED_OPTIONS: Readonly<Record<string, string>> = {
+  directEndpoints:
+    'was removed. The machine endpoints now go through your Express stack; to answer them before it, ' +
+    'pass `kit.fastPath(app)` to `http.createServer` (docs/configuration.md, "The fast path").',
+};
+
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function validateClients(clients: StaticClient[], catalog: Set<string>): void {
@@ -127,6 +134,10 @@ export function validateResourceServerSettings(
 
 /** The options as resolved by their tables and checked together, before anything is made. */
 function resolvePure(options: OAuthKitOptions) {
+  // A removed option is named with what replaced it (the table's check would only say "unknown").
+  for (const key of Object.keys(options ?? {})) {
+    if (Object.hasOwn(REMOVED_OPTIONS, key)) throw new ConfigurationError(key, REMOVED_OPTIONS[key]!);
+  }
   const given = resolveTable(KIT_OPTIONS, options, '', 'an oauth-kit option');
   const { issuer, production } = given;
   const issuerUrl = new URL(issuer);

@@ -62,7 +62,7 @@ async function readRaw(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks, received);
 }
 
-/** A host parser (with `directEndpoints: false`) may have read the body already. */
+/** A host parser (the default path runs the host's stack) may have read the body already. */
 function parsedByHost(req: IncomingMessage): unknown {
   return !req.readable && 'body' in req ? (req as IncomingMessage & { body: unknown }).body : undefined;
 }

@@ -1,10 +1,13 @@
 /** mountOAuth inside a host app that already has its own parsers, helmet and routes. */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import express from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
 import { generateSecrets } from '../../lib/config/secrets.js';
@@ -13,6 +16,7 @@ import {
   mountOAuth,
   oauthErrorHandler,
   requireScope,
+  type OAuthKit,
   type OAuthKitOptions,
 } from '../../lib/index.js';
 
@@ -38,20 +42,24 @@ function baseOptions(overrides: Partial<OAuthKitOptions> = {}): OAuthKitOptions 
   };
 }
 
-describe.each([
-  ['answered before the host’s stack (directEndpoints, the default)', true],
-  ['routed through the host’s stack (directEndpoints: false)', false],
-])('machine endpoints %s', (_name, directEndpoints) => {
+/** What the host serves: its app (the default), or the kit's fast path in front of it. */
+type Serve = (kit: OAuthKit, app: Express) => Express | RequestListener;
+
+describe.each<[string, boolean, Serve]>([
+  ['routed through the host’s stack (the default)', false, (_kit, app) => app],
+  ['answered before the host’s stack (kit.fastPath(app))', true, (kit, app) => kit.fastPath(app)],
+])('machine endpoints %s', (_name, fastPath, serve) => {
   test('the token endpoint works behind the host’s global body parsers and helmet', async () => {
     const app = express();
     app.use(helmet());
     app.use(express.json());
     app.use(express.urlencoded({ extended: true }));
-    const kit = await mountOAuth(app, baseOptions({ directEndpoints }));
+    const kit = await mountOAuth(app, baseOptions());
     app.get('/host-route', (_req, res) => res.json({ host: true }));
     app.use((_req, res) => res.status(404).json({ host404: true }));
+    const server = serve(kit, app);
 
-    const token = await request(app)
+    const token = await request(server)
       .post('/oauth/token')
       .auth('host_client', 'host-client-secret-for-tests')
       .type('form')
@@ -59,18 +67,22 @@ describe.each([
     expect(token.status).toBe(200);
     expect(token.body.access_token).toEqual(expect.any(String));
 
-    expect((await request(app).get('/host-route')).body).toEqual({ host: true });
+    expect((await request(server).get('/host-route')).body).toEqual({ host: true });
     // Paths the kit does not own fall through to the host.
-    expect((await request(app).get('/oauth/not-ours')).body).toEqual({ host404: true });
-    expect((await request(app).get('/.well-known/security.txt')).body).toEqual({ host404: true });
+    expect((await request(server).get('/oauth/not-ours')).body).toEqual({ host404: true });
+    expect((await request(server).get('/.well-known/security.txt')).body).toEqual({ host404: true });
     await kit.close();
   });
 
   test('they work when the kit’s app is itself mounted in a parent Express app', async () => {
     const parent = express();
     const child = express();
-    const kit = await mountOAuth(child, baseOptions({ directEndpoints }));
+    const kit = await mountOAuth(child, baseOptions());
     parent.use(child);
+    // The fast path takes only the app given to mountOAuth: in front of the parent, it would
+    // answer for an app that never sees the request.
+    if (fastPath)
+      expect(() => kit.fastPath(parent)).toThrow(/`fastPath`.*the Express app passed to mountOAuth/);
     const token = await request(parent)
       .post('/oauth/token')
       .auth('host_client', 'host-client-secret-for-tests')
@@ -93,7 +105,6 @@ describe.each([
     const kit = await mountOAuth(
       app,
       baseOptions({
-        directEndpoints,
         issuer: 'https://auth.example.test',
         production: true,
         trustProxy: true,
@@ -105,8 +116,9 @@ describe.each([
       }),
     );
     app.get('/host-route', (_req, res) => res.json({ host: true }));
+    const server = serve(kit, app);
     const token = (clientIp: string, proto = 'https') =>
-      request(app)
+      request(server)
         .post('/oauth/token')
         .set({ 'x-forwarded-for': clientIp, 'x-forwarded-proto': proto })
         .auth('host_client', 'host-client-secret-for-tests')
@@ -130,12 +142,12 @@ describe.each([
       400,
       { error: 'invalid_request', error_description: 'HTTPS is required.' },
     ]);
-    const jwks = await request(app).get('/.well-known/jwks.json').set('x-forwarded-proto', 'https');
+    const jwks = await request(server).get('/.well-known/jwks.json').set('x-forwarded-proto', 'https');
     expect([jwks.status, jwks.body.keys?.length]).toEqual([200, 1]);
 
-    expect((await request(app).get('/host-route')).body).toEqual({ host: true });
+    expect((await request(server).get('/host-route')).body).toEqual({ host: true });
     expect(seen).toEqual(
-      directEndpoints
+      fastPath
         ? ['/host-route']
         : [...Array<string>(5).fill('/oauth/token'), '/.well-known/jwks.json', '/host-route'],
     );
@@ -144,14 +156,60 @@ describe.each([
 });
 
 describe('coexisting with the host app', () => {
-  test('changes nothing global on the host app', async () => {
+  test('changes nothing on the host app, the fast path included', async () => {
     const app = express();
-    const before = { settings: { ...app.settings }, stack: app.router?.stack?.length ?? 0 };
+    const before = {
+      settings: { ...app.settings },
+      stack: app.router?.stack?.length ?? 0,
+      handle: (app as unknown as { handle: unknown }).handle,
+      request: app.request,
+      own: Object.keys(app).sort(),
+    };
     const kit = await mountOAuth(app, baseOptions());
+    const fast = kit.fastPath(app);
+    expect(typeof fast).toBe('function');
     expect(app.get('trust proxy')).toBe(before.settings['trust proxy']);
     expect(app.get('view engine')).toBe(before.settings['view engine']);
     expect(app.router.stack.length).toBe(before.stack + 1); // one router, nothing else
+    expect((app as unknown as { handle: unknown }).handle).toBe(before.handle);
+    expect(app.request).toBe(before.request);
+    expect(Object.keys(app).sort()).toEqual(before.own);
     await kit.close();
+  });
+
+  test('the fast path over a real socket: http.createServer(kit.fastPath(app)) issues tokens and the host’s routes answer', async () => {
+    const app = express();
+    const kit = await mountOAuth(app, baseOptions());
+    app.get('/v1/tasks', kit.requireScope('tasks:read'), (req, res) =>
+      res.json({ client: req.auth?.clientId }),
+    );
+    app.use(oauthErrorHandler());
+    const server = createServer(kit.fastPath(app));
+    try {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const token = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('host_client:host-client-secret-for-tests').toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&scope=tasks%3Aread',
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(token.status).toBe(200);
+      const { access_token: accessToken } = (await token.json()) as { access_token: string };
+      const tasks = await fetch(`${base}/v1/tasks`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect([tasks.status, await tasks.json()]).toEqual([200, { client: 'host_client' }]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await kit.close();
+    }
   });
 });
 
@@ -190,9 +248,9 @@ describe('configuration is validated at start-up', () => {
     ['an issuer with a query', { issuer: 'https://a.example/?x=1' }, /`issuer`.*query/],
     ['an empty scope catalog', { scopes: [] }, /`scopes`.*non-empty/],
     [
-      'a directEndpoints that is not a boolean',
-      { directEndpoints: 'yes' as unknown as boolean },
-      /`directEndpoints`.*true or false/,
+      'the removed directEndpoints, with what replaced it',
+      { directEndpoints: false },
+      /`directEndpoints`: was removed\. The machine endpoints now go through your Express stack.*`kit\.fastPath\(app\)`.*http\.createServer/,
     ],
     [
       'a scope without a description',

@@ -82,10 +82,10 @@ test('a client required to use PAR cannot start a plain authorization request, b
   }
 });
 
-test('JSON token requests work behind the host’s own express.json() (directEndpoints: false)', async () => {
+test('JSON token requests work behind the host’s own express.json() (the default: through its stack)', async () => {
   const host = express();
   host.use(express.json());
-  const { app, kit } = await kitApp({ directEndpoints: false }, host);
+  const { app, kit } = await kitApp({}, host);
   try {
     const ok = await request(app)
       .post('/oauth/token')
