@@ -3,6 +3,7 @@
  * process. Bounded twice: every entry expires, and past `maxEntries` live entries the ones
  * closest to expiry are dropped first.
  */
+import type { Clock } from '../lib/cache/bounded-cache.js';
 import type { CounterStore } from './contract.js';
 
 interface Counter {
@@ -16,15 +17,18 @@ interface Ranking {
 
 export const MAX_MEMORY_COUNTERS = 100_000;
 
-export function createMemoryCounters(maxEntries = MAX_MEMORY_COUNTERS): CounterStore & { sweep(): void } {
+export function createMemoryCounters(
+  maxEntries = MAX_MEMORY_COUNTERS,
+  now: Clock = Date.now,
+): CounterStore & { sweep(): void } {
   const counters = new Map<string, Counter>();
   const rankings = new Map<string, Ranking>();
   const id = (group: string, key: string) => `${group}\0${key}`;
 
   function sweep(): void {
-    const now = Date.now();
-    for (const [key, c] of counters) if (c.expiresAt <= now) counters.delete(key);
-    for (const [key, r] of rankings) if (r.expiresAt <= now) rankings.delete(key);
+    const at = now();
+    for (const [key, c] of counters) if (c.expiresAt <= at) counters.delete(key);
+    for (const [key, r] of rankings) if (r.expiresAt <= at) rankings.delete(key);
   }
 
   /** Makes room for one more entry in `map` (expired ones first, then those expiring soonest). */
@@ -38,7 +42,7 @@ export function createMemoryCounters(maxEntries = MAX_MEMORY_COUNTERS): CounterS
 
   function liveRanking(key: string): Ranking | undefined {
     const r = rankings.get(key);
-    if (r && r.expiresAt <= Date.now()) {
+    if (r && r.expiresAt <= now()) {
       rankings.delete(key);
       return undefined;
     }
@@ -51,9 +55,9 @@ export function createMemoryCounters(maxEntries = MAX_MEMORY_COUNTERS): CounterS
     async increment(group, key, ttlSeconds, by = 1) {
       const k = id(group, key);
       let c = counters.get(k);
-      if (!c || c.expiresAt <= Date.now()) {
+      if (!c || c.expiresAt <= now()) {
         makeRoom(counters);
-        c = { value: 0, expiresAt: Date.now() + ttlSeconds * 1000 };
+        c = { value: 0, expiresAt: now() + ttlSeconds * 1000 };
         counters.set(k, c);
       }
       c.value += by;
@@ -61,10 +65,10 @@ export function createMemoryCounters(maxEntries = MAX_MEMORY_COUNTERS): CounterS
     },
 
     async read(group, keys) {
-      const now = Date.now();
+      const at = now();
       return keys.map((key) => {
         const c = counters.get(id(group, key));
-        return c && c.expiresAt > now ? c.value : 0;
+        return c && c.expiresAt > at ? c.value : 0;
       });
     },
 
@@ -73,7 +77,7 @@ export function createMemoryCounters(maxEntries = MAX_MEMORY_COUNTERS): CounterS
       let r = liveRanking(k);
       if (!r) {
         makeRoom(rankings);
-        r = { scores: new Map(), expiresAt: Date.now() + ttlSeconds * 1000 };
+        r = { scores: new Map(), expiresAt: now() + ttlSeconds * 1000 };
         rankings.set(k, r);
       }
       const score = (r.scores.get(member) ?? 0) + by;

@@ -12,7 +12,8 @@ import {
   type RecordStore,
   type RevocationFeed,
 } from './contract.js';
-import { createMemoryCounters } from './memory-counters.js';
+import type { Clock } from '../lib/cache/bounded-cache.js';
+import { createMemoryCounters, MAX_MEMORY_COUNTERS } from './memory-counters.js';
 
 interface Entry {
   payload: AdapterPayload;
@@ -26,9 +27,12 @@ const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
 export interface MemoryStoreOptions {
   /** How often expired entries are swept (ms). Reads never return expired entries anyway. */
   sweepIntervalMs?: number;
+  /** The clock expiry runs on (epoch ms). Tests move it; default `Date.now`. */
+  now?: Clock;
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore {
+  const now = options.now ?? Date.now;
   /** model name → id → entry */
   const models = new Map<string, Map<string, Entry>>();
   /** "Model:grantId" → ids of that model issued under the grant */
@@ -49,7 +53,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     const t = table(model);
     const entry = t.get(id);
     if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
+    if (entry.expiresAt <= now()) {
       remove(model, id);
       return undefined;
     }
@@ -67,13 +71,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     if (userCode) lookups.delete(`${model}:userCode:${userCode}`);
   }
 
-  const counters = createMemoryCounters();
+  const counters = createMemoryCounters(MAX_MEMORY_COUNTERS, now);
 
   function sweep(): void {
     counters.sweep();
-    const now = Date.now();
+    const at = now();
     for (const [model, t] of models) {
-      for (const [id, entry] of t) if (entry.expiresAt <= now) remove(model, id);
+      for (const [id, entry] of t) if (entry.expiresAt <= at) remove(model, id);
     }
     for (const [key, ids] of grantIndex) if (ids.size === 0) grantIndex.delete(key);
   }
@@ -89,7 +93,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
       // Issued while its grant was being revoked: dead on arrival (see the contract).
       const { grantId } = payload;
       if (GRANT_BOUND.has(this.model) && grantId && !live('Grant', grantId)) return;
-      const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity;
+      const expiresAt = expiresIn ? now() + expiresIn * 1000 : Infinity;
       // Structured clone: callers must not be able to mutate stored state by reference.
       table(this.model).set(id, { payload: structuredClone(payload), expiresAt });
       const { uid, userCode } = payload;
@@ -124,7 +128,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
       // Gone since the caller loaded it (its grant was revoked): as good as consumed.
       if (!entry) throw new ConsumedArtifactReplay(undefined);
       if (entry.payload.consumed) throw new ConsumedArtifactReplay(entry.payload.grantId);
-      entry.payload.consumed = Math.floor(Date.now() / 1000);
+      entry.payload.consumed = Math.floor(now() / 1000);
     }
 
     async destroy(id: string): Promise<void> {
@@ -149,7 +153,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     },
     async set(collection, id, value, opts = {}) {
       await records.delete(collection, id);
-      const expiresAt = opts.ttlSeconds ? Date.now() + opts.ttlSeconds * 1000 : Infinity;
+      const expiresAt = opts.ttlSeconds ? now() + opts.ttlSeconds * 1000 : Infinity;
       table(`record:${collection}`).set(id, { payload: { value: structuredClone(value) }, expiresAt });
       const keys = (opts.indexes ?? []).map((index) => `${collection}\0${index}`);
       recordIndexesOf.set(`${collection}\0${id}`, keys);
@@ -162,7 +166,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     async setIfAbsent(collection, id, value, opts) {
       // Check-and-set without an await in between: atomic on Node's single thread.
       if (live(`record:${collection}`, id) !== undefined) return false;
-      const expiresAt = Date.now() + opts.ttlSeconds * 1000;
+      const expiresAt = now() + opts.ttlSeconds * 1000;
       table(`record:${collection}`).set(id, { payload: { value: structuredClone(value) }, expiresAt });
       return true;
     },

@@ -13,6 +13,7 @@ import {
   type AdapterConstructor,
   type AdapterPayload,
 } from '../contract.js';
+import { boundedCache } from '../../lib/cache/bounded-cache.js';
 import type { RedisContext } from './context.js';
 import { grantIndexKey, grantKey, grantTag, putInGrant } from './grant-slot.js';
 import { SCRIPTS } from './scripts.js';
@@ -25,11 +26,7 @@ export function createRedisModels(context: RedisContext, windowSeconds: number):
   const { client, prefix, sealing, call, run } = context;
 
   /** Id hash → grant tag of entries stored in a grant's slot. Immutable, so safe to cache. */
-  const pointers = new Map<string, string>();
-  function remember(idHash: string, tag: string): void {
-    if (pointers.size >= POINTER_CACHE_SIZE) pointers.delete(pointers.keys().next().value!);
-    pointers.set(idHash, tag);
-  }
+  const pointers = boundedCache<string>({ maxEntries: POINTER_CACHE_SIZE });
 
   return class RedisAdapter implements Adapter {
     constructor(private readonly model: string) {}
@@ -58,7 +55,7 @@ export function createRedisModels(context: RedisContext, windowSeconds: number):
       if (cached) return { key: this.keyInGrant(cached, idHash), tag: cached };
       const own = await client.hgetall(this.ownKey(idHash));
       if (own.g) {
-        remember(idHash, own.g);
+        pointers.set(idHash, own.g);
         return { key: this.keyInGrant(own.g, idHash), tag: own.g };
       }
       return own.p ? { key: this.ownKey(idHash) } : undefined;
@@ -101,7 +98,7 @@ export function createRedisModels(context: RedisContext, windowSeconds: number):
         writes.push(() => run(SCRIPTS.put, [grantKey(context, tag)], [1, 'p', sealed, ttl]));
       } else if (typeof payload.grantId === 'string') {
         const tag = grantTag(context, payload.grantId);
-        remember(idHash, tag);
+        pointers.set(idHash, tag);
         writes.push(
           () =>
             putInGrant(context, this.keyInGrant(tag, idHash), tag, sealed, ttl, GRANT_BOUND.has(this.model)),

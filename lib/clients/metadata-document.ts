@@ -22,6 +22,7 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { errors } from 'oidc-provider';
 import type { AdapterPayload } from '../../adapters/contract.js';
+import { boundedCache } from '../cache/bounded-cache.js';
 import { isAcceptableRedirectUri, SELF_REGISTERED } from './registration.js';
 
 /** Marks clients known by a metadata document (the URL is their id). */
@@ -234,13 +235,10 @@ export function createMetadataDocumentResolver(settings: MetadataDocumentSetting
     maxBytes: settings.maxBytes ?? 5 * 1024,
     timeoutMs: settings.timeoutMs ?? 3000,
   };
-  const maxEntries = settings.cacheEntries ?? 1000;
-  /** url → the client's metadata (or why it was refused) and the epoch ms it may be reused until */
-  const cache = new Map<string, { client?: AdapterPayload; error?: Error; until: number }>();
-  const remember = (id: string, entry: { client?: AdapterPayload; error?: Error; until: number }) => {
-    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
-    cache.set(id, entry);
-  };
+  /** url → the client's metadata (or why it was refused), while it may be reused */
+  const cache = boundedCache<{ client?: AdapterPayload; error?: Error }>({
+    maxEntries: settings.cacheEntries ?? 1000,
+  });
   /** One fetch per URL at a time. */
   const pending = new Map<string, Promise<AdapterPayload>>();
 
@@ -248,11 +246,11 @@ export function createMetadataDocumentResolver(settings: MetadataDocumentSetting
     try {
       const { body, ttlMs } = await fetchDocument(new URL(id), limits);
       const client = clientFromDocument(id, body, settings.scope);
-      if (ttlMs > 0) remember(id, { client, until: Date.now() + ttlMs });
+      cache.set(id, { client }, ttlMs);
       return client;
     } catch (error) {
       // A refused document is not fetched again for a while: no amplification by retries.
-      remember(id, { error: error as Error, until: Date.now() + FAILURE_TTL_MS });
+      cache.set(id, { error: error as Error }, FAILURE_TTL_MS);
       throw error;
     }
   }
@@ -261,11 +259,10 @@ export function createMetadataDocumentResolver(settings: MetadataDocumentSetting
     accepts: (id) => isMetadataDocumentId(id, settings.production),
     async resolve(id) {
       const hit = cache.get(id);
-      if (hit && hit.until > Date.now()) {
+      if (hit) {
         if (hit.error) throw hit.error;
         return hit.client!;
       }
-      if (hit) cache.delete(id);
       let request = pending.get(id);
       if (!request) {
         request = load(id).finally(() => pending.delete(id));

@@ -29,6 +29,7 @@ import {
   type ScryptOptions,
 } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
+import { boundedCache } from '../cache/bounded-cache.js';
 import type { ClientAuthFailures } from '../security/client-auth-failures.js';
 
 /** Client metadata property holding the hashes (and, during a rotation overlap, their expiry). */
@@ -124,21 +125,12 @@ async function boundedScrypt(secret: string, salt: Buffer, options: ScryptOption
 /** Successful legacy checks, keyed by an HMAC (per-process random key) of hash and secret. */
 const legacyVerified = (() => {
   const key = randomBytes(32);
-  const entries = new Map<string, number>();
+  const entries = boundedCache<true>({ maxEntries: 10_000 });
   const id = (hash: string, secret: string) =>
     createHmac('sha256', key).update(hash).update('\0').update(secret).digest('base64url');
   return {
-    has(hash: string, secret: string): boolean {
-      const k = id(hash, secret);
-      const until = entries.get(k);
-      if (until !== undefined && until > Date.now()) return true;
-      entries.delete(k);
-      return false;
-    },
-    add(hash: string, secret: string): void {
-      if (entries.size >= 10_000) entries.delete(entries.keys().next().value!);
-      entries.set(id(hash, secret), Date.now() + 5 * 60_000);
-    },
+    has: (hash: string, secret: string): boolean => entries.get(id(hash, secret)) === true,
+    add: (hash: string, secret: string): void => entries.set(id(hash, secret), true, 5 * 60_000),
   };
 })();
 

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { boundedCache, type Clock } from '../cache/bounded-cache.js';
 import { InvalidDpopProofError, TokenStoreUnavailableError } from '../errors/bearer-errors.js';
 
 /** The proof algorithms accepted, and advertised (the authorization server's metadata, `algs`). */
@@ -119,19 +120,11 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
 }
 
 /** A replay check in this process's memory, at most `maxEntries` proofs (oldest forgotten first). */
-export function memoryReplayCheck(maxEntries = 100_000, now: () => number = Date.now): ProofReplayCheck {
-  /** key → epoch ms until which it is remembered; insertion order is expiry order within a TTL. */
-  const seen = new Map<string, number>();
+export function memoryReplayCheck(maxEntries = 100_000, now: Clock = Date.now): ProofReplayCheck {
+  const seen = boundedCache<true>({ maxEntries, now });
   return async (key, ttlSeconds) => {
-    const at = now();
-    for (const [oldest, until] of seen) {
-      if (until > at) break;
-      seen.delete(oldest);
-    }
-    const until = seen.get(key);
-    if (until !== undefined && until > at) return false;
-    if (seen.size >= maxEntries) seen.delete(seen.keys().next().value!);
-    seen.set(key, at + ttlSeconds * 1000);
+    if (seen.get(key)) return false;
+    seen.set(key, true, ttlSeconds * 1000);
     return true;
   };
 }

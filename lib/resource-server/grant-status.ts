@@ -9,6 +9,7 @@
  * the revocation would have expired anyway.
  */
 import type { FeedMessage, RevocationFeed } from '../../adapters/contract.js';
+import { boundedCache } from '../cache/bounded-cache.js';
 
 /**
  * `T` is what an alive answer carries: `true` for grants and tokens; for clients, what was
@@ -51,18 +52,13 @@ export class FeedDownError extends Error {
 export function createGrantStatus<T = true>(options: GrantStatusOptions<T>): GrantStatus<T> {
   const maxEntries = options.maxEntries ?? 100_000;
   const rememberMs = options.maxTokenLifetimeSeconds * 1000;
-  /** grantId → epoch ms until which the "alive" answer may be reused, and that answer */
-  const alive = new Map<string, { until: number; value: T }>();
-  /** grantId → epoch ms until which its tokens must be refused */
-  const revoked = new Map<string, number>();
+  /** grantId → the "alive" answer, while it may be reused */
+  const alive = boundedCache<T>({ maxEntries });
+  /** grantIds whose tokens must be refused, while such tokens can still be live */
+  const revoked = boundedCache<true>({ maxEntries });
   let feedUp = false;
   /** Bumped on every revocation and feed change so in-flight store checks cannot re-add stale answers. */
   let generation = 0;
-
-  function bounded<V>(map: Map<string, V>, key: string, value: V) {
-    if (map.size >= maxEntries) map.delete(map.keys().next().value!);
-    map.set(key, value);
-  }
 
   const subject = options.subject ?? 'grant';
   const clients = subject === 'client';
@@ -72,7 +68,7 @@ export function createGrantStatus<T = true>(options: GrantStatusOptions<T>): Gra
       generation += 1;
       alive.delete(id);
       if (clients) revoked.delete(id);
-      else bounded(revoked, id, Date.now() + rememberMs);
+      else revoked.set(id, true, rememberMs);
     },
     (connected) => {
       generation += 1;
@@ -84,32 +80,22 @@ export function createGrantStatus<T = true>(options: GrantStatusOptions<T>): Gra
 
   return {
     peek(grantId) {
-      const now = Date.now();
-      const refusedUntil = revoked.get(grantId);
-      if (refusedUntil !== undefined && refusedUntil > now) return false;
-      if (!feedUp) return undefined;
-      const entry = alive.get(grantId);
-      return entry !== undefined && entry.until > now ? entry.value : undefined;
+      if (revoked.get(grantId)) return false;
+      return feedUp ? alive.get(grantId) : undefined;
     },
     async isActive(grantId) {
-      const now = Date.now();
-      const refusedUntil = revoked.get(grantId);
-      if (refusedUntil !== undefined) {
-        if (refusedUntil > now) return false;
-        revoked.delete(grantId);
-      }
+      if (revoked.get(grantId)) return false;
       if (feedUp) {
-        const entry = alive.get(grantId);
-        if (entry !== undefined && entry.until > now) return entry.value;
+        const remembered = alive.get(grantId);
+        if (remembered !== undefined) return remembered;
       } else if (options.whenFeedDown === 'fail-closed') {
         throw new FeedDownError();
       }
       const seen = generation;
       const active = await options.isGrantActive(grantId);
       if (active === false)
-        bounded(revoked, grantId, now + rememberMs); // grants never come back
-      else if (feedUp && seen === generation)
-        bounded(alive, grantId, { until: now + rememberMs, value: active });
+        revoked.set(grantId, true, rememberMs); // grants never come back
+      else if (feedUp && seen === generation) alive.set(grantId, active, rememberMs);
       return active;
     },
     close: unsubscribe,

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
+import { boundedCache } from '../cache/bounded-cache.js';
 import { InvalidTokenError, TokenStoreUnavailableError } from '../errors/bearer-errors.js';
 import type { AuthInfo } from './verify.js';
 
@@ -40,20 +41,6 @@ export type Introspector = (token: string, source?: string) => Promise<AuthInfo>
 const MAX_ENTRIES = 10_000;
 const PLAUSIBLE = /^[A-Za-z0-9\-._~+/]{16,4096}=*$/;
 
-/** A Map that forgets its oldest entry when full. */
-function bounded<V>() {
-  const map = new Map<string, V>();
-  return {
-    get: (key: string) => map.get(key),
-    delete: (key: string) => map.delete(key),
-    set(key: string, value: V) {
-      map.delete(key);
-      if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
-      map.set(key, value);
-    },
-  };
-}
-
 export function createIntrospector(
   as: oauth.AuthorizationServer,
   settings: IntrospectionSettings,
@@ -65,10 +52,10 @@ export function createIntrospector(
   const perSource = settings.perSourcePerMinute ?? 30;
   const maxConcurrent = settings.maxConcurrent ?? 8;
   const http = { [oauth.allowInsecureRequests]: settings.allowHttp === true };
-  /** token digest → answer (undefined: inactive) and until when it is reused */
-  const cache = bounded<{ until: number; answer: AuthInfo | undefined }>();
+  /** token digest → answer (undefined: inactive), while it is reused */
+  const cache = boundedCache<{ answer: AuthInfo | undefined }>({ maxEntries: MAX_ENTRIES });
   /** source → inactive answers it caused in the current minute */
-  const sources = bounded<{ windowStart: number; inactive: number }>();
+  const sources = boundedCache<{ windowStart: number; inactive: number }>({ maxEntries: MAX_ENTRIES });
   /** token digest → the introspection in flight */
   const inFlight = new Map<string, Promise<AuthInfo | undefined>>();
 
@@ -104,7 +91,7 @@ export function createIntrospector(
     const now = Date.now();
     const key = createHash('sha256').update(token).digest('base64url');
     const hit = cache.get(key);
-    if (hit && hit.until > now) {
+    if (hit) {
       if (!hit.answer || hit.answer.expiresAt * 1000 <= now) throw inactive();
       return { ...hit.answer, token };
     }
@@ -119,7 +106,7 @@ export function createIntrospector(
       inFlight.set(key, pending);
     }
     const answer = await pending;
-    cache.set(key, { until: Date.now() + (answer ? ttlMs : negativeMs), answer });
+    cache.set(key, { answer }, answer ? ttlMs : negativeMs);
     if (!answer) {
       budget.inactive += 1;
       sources.set(source, budget);

@@ -12,6 +12,7 @@
  * protected request the kit controls.)
  */
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { boundedCache, type Clock } from '../cache/bounded-cache.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import {
   InvalidRequestError,
@@ -90,7 +91,7 @@ export interface VerifierOptions {
   /** Verified-token cache; `false` verifies every request from scratch. */
   cache: VerifiedTokenCacheSettings | false;
   /** The clock (epoch ms). Tests move it; default `Date.now`. */
-  now?: () => number;
+  now?: Clock;
 }
 
 export interface TokenVerifier {
@@ -135,7 +136,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   }
   const clockTolerance = options.clockToleranceSeconds;
   const now = options.now ?? Date.now;
-  const cache = options.cache === false ? undefined : createCache(options.cache);
+  const cache = options.cache === false ? undefined : createCache(options.cache, now);
 
   /**
    * The token's grant is not revoked, its client not disabled, no scope it carries withdrawn from
@@ -181,7 +182,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   }
 
   function fromMemory(token: string): AuthInfo | undefined {
-    const cached = cache?.get(token, now());
+    const cached = cache?.get(token);
     if (!cached) return undefined;
     if (cached.grantId !== undefined) {
       const known = options.knownGrantStatus?.(cached.grantId);
@@ -214,7 +215,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   }
 
   async function inspect(token: string, source?: string): Promise<AuthInfo> {
-    const cached = cache?.get(token, now());
+    const cached = cache?.get(token);
     if (cached) {
       try {
         await assertLive(cached);
@@ -267,7 +268,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     };
     await assertLive(auth);
     // The host may change what it gets in req.auth: the cache keeps its own frozen copy.
-    cache?.set(token, deepFreeze(structuredClone(auth)), now());
+    cache?.set(token, deepFreeze(structuredClone(auth)));
     return auth;
   }
 
@@ -318,33 +319,21 @@ function deepFreeze<T>(value: T): T {
 }
 
 interface VerifiedTokenCache {
-  get(token: string, nowMs: number): AuthInfo | undefined;
-  set(token: string, auth: AuthInfo, nowMs: number): void;
+  get(token: string): AuthInfo | undefined;
+  set(token: string, auth: AuthInfo): void;
   delete(token: string): void;
 }
 
-function createCache(settings: VerifiedTokenCacheSettings): VerifiedTokenCache {
-  const { maxEntries } = settings;
+function createCache(settings: VerifiedTokenCacheSettings, now: Clock): VerifiedTokenCache {
   const maxAgeMs = settings.maxAgeSeconds * 1000;
-  /** token → the verified AuthInfo and the epoch ms it may be reused until */
-  const entries = new Map<string, { auth: AuthInfo; until: number }>();
+  /** token → the verified AuthInfo, while it may be reused */
+  const entries = boundedCache<AuthInfo>({ maxEntries: settings.maxEntries, now });
   return {
-    get(token, nowMs) {
-      const entry = entries.get(token);
-      if (!entry) return undefined;
-      if (entry.until > nowMs) return entry.auth;
-      entries.delete(token);
-      return undefined;
-    },
-    set(token, auth, nowMs) {
+    get: (token) => entries.get(token),
+    delete: (token) => entries.delete(token),
+    set(token, auth) {
       // Never past `exp`, even though verification tolerates clock skew beyond it.
-      const until = Math.min(auth.expiresAt * 1000, nowMs + maxAgeMs);
-      if (until <= nowMs || maxEntries <= 0) return;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(token, { auth, until });
-    },
-    delete(token) {
-      entries.delete(token);
+      entries.set(token, auth, Math.min(auth.expiresAt * 1000 - now(), maxAgeMs));
     },
   };
 }

@@ -9,6 +9,7 @@
  * process's memory (bounded), so a request that is not refused costs no store call.
  */
 import type { IncomingMessage } from 'node:http';
+import { boundedCache } from '../cache/bounded-cache.js';
 import { clientIp, ipLimitKey } from './request-identity.js';
 import type { SecurityEvents } from './events.js';
 import type { RateLimiters } from './rate-limits.js';
@@ -26,8 +27,8 @@ export interface ClientAuthFailures {
 }
 
 export function clientAuthFailures(limiters: RateLimiters, events: SecurityEvents): ClientAuthFailures {
-  /** Refused (source, client) pairs and until when (epoch ms), oldest first. */
-  const refused = new Map<string, number>();
+  /** Refused (source, client) pairs → until when (epoch ms), while refused. */
+  const refused = boundedCache<number>({ maxEntries: MAX_REMEMBERED });
   const refusedRequests = new WeakSet<IncomingMessage>();
   const keyOf = (clientId: string, req: IncomingMessage) => `${ipLimitKey(clientIp(req))} ${clientId}`;
   const report = (clientId: string, req: IncomingMessage, seconds: number) =>
@@ -39,10 +40,7 @@ export function clientAuthFailures(limiters: RateLimiters, events: SecurityEvent
       const until = refused.get(key);
       if (until === undefined) return undefined;
       const seconds = Math.ceil((until - Date.now()) / 1000);
-      if (seconds <= 0) {
-        refused.delete(key);
-        return undefined;
-      }
+      if (seconds <= 0) return undefined;
       refusedRequests.add(req);
       report(clientId, req, seconds);
       return seconds;
@@ -51,8 +49,7 @@ export function clientAuthFailures(limiters: RateLimiters, events: SecurityEvent
       const key = keyOf(clientId, req);
       const wait = await limiters.consume(LIMIT, key);
       if (wait === undefined) return undefined;
-      if (refused.size >= MAX_REMEMBERED) refused.delete(refused.keys().next().value!);
-      refused.set(key, Date.now() + wait * 1000);
+      refused.set(key, Date.now() + wait * 1000, wait * 1000);
       refusedRequests.add(req);
       report(clientId, req, wait);
       return wait;

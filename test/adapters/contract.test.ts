@@ -37,10 +37,15 @@ const MODELS: Array<[model: string, boundToGrant: boolean]> = [
 
 const newId = () => randomBytes(32).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Harness {
   store(): OAuthStore;
+  /**
+   * Lets `ms` pass for what the stores expire: the memory store's clock moves on at once;
+   * Redis expires keys on its own clock, so there the test really waits.
+   */
+  elapse(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ function redisHarness(connect: () => Redis | Cluster): Harness {
       stores.push(store);
       return store;
     },
+    elapse: sleep,
     async close() {
       await Promise.all(stores.map((s) => s.close()));
       await Promise.all(clients.map((c) => c.quit()));
@@ -81,11 +87,16 @@ const STORES: Array<[name: string, make: () => Harness]> = [
     'memory',
     () => {
       const stores: OAuthStore[] = [];
+      let time = Date.now();
       return {
         store: () => {
-          const store = createMemoryStore();
+          const store = createMemoryStore({ now: () => time });
           stores.push(store);
           return store;
+        },
+        elapse(ms) {
+          time += ms;
+          return Promise.resolve();
         },
         close: async () => {
           await Promise.all(stores.map((s) => s.close()));
@@ -172,7 +183,7 @@ describe.each(STORES)('%s store', (_name, make) => {
           adapter(model).upsert(ids[i]!, payloadFor(model, bound, ids[i]!), 1),
         ),
       );
-      await sleep(1100);
+      await harness.elapse(1100);
       const found = await Promise.all(MODELS.map(([model], i) => adapter(model).find(ids[i]!)));
       expect(found).toEqual(MODELS.map(() => undefined));
     });
@@ -362,7 +373,7 @@ describe.each(STORES)('%s store', (_name, make) => {
       expect(outcomes.filter(Boolean)).toHaveLength(1);
       const winner = outcomes.indexOf(true);
       expect(await records.get('proofs', id)).toEqual({ i: winner });
-      await sleep(1100);
+      await harness.elapse(1100);
       expect(await records.get('proofs', id)).toBeUndefined();
       expect(await records.setIfAbsent('proofs', id, { i: 99 }, { ttlSeconds: 1 })).toBe(true);
     });
@@ -371,7 +382,7 @@ describe.each(STORES)('%s store', (_name, make) => {
       const { records } = store;
       await records.set('limits', 'k', { count: 3 }, { ttlSeconds: 1, indexes: ['all'] });
       expect(await records.get('limits', 'k')).toEqual({ count: 3 });
-      await sleep(1100);
+      await harness.elapse(1100);
       expect(await records.get('limits', 'k')).toBeUndefined();
       expect(await records.findIds('limits', 'all')).toEqual([]);
     });
@@ -392,9 +403,9 @@ describe.each(STORES)('%s store', (_name, make) => {
     test('a counter expires ttlSeconds after it was created; later increments do not extend it', async () => {
       const { counters } = store;
       await counters.increment('tests', 'short', 1);
-      await sleep(600);
+      await harness.elapse(600);
       expect(await counters.increment('tests', 'short', 1)).toBe(2);
-      await sleep(600);
+      await harness.elapse(600);
       expect(await counters.read('tests', ['short'])).toEqual([0]);
     });
 
@@ -416,7 +427,7 @@ describe.each(STORES)('%s store', (_name, make) => {
         { member: 'b', score: 7 },
         { member: 'a', score: 6 },
       ]);
-      await sleep(1100);
+      await harness.elapse(1100);
       expect(await counters.top('tests', ['r1', 'r2'], 10)).toEqual([]);
     });
   });
