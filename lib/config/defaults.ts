@@ -72,7 +72,7 @@ export const DPOP_OPTIONS = {
 
 /** How `requireScope()` checks tokens; the same for `mountOAuth` and `mountResourceServer`. */
 export const RESOURCE_SERVER_OPTIONS = {
-  /** `WWW-Authenticate` realm. Default: none. */
+  /** `WWW-Authenticate` realm. */
   realm: option({
     parse(value: string, at: string): string | undefined {
       if (typeof value !== 'string' || /["\\\r\n]/.test(value)) {
@@ -156,7 +156,7 @@ export const PAGES_OPTIONS = {
   signInUrl: required({ parse: parseSignInUrl }),
   /**
    * Who may approve restricted scopes.
-   * @default nobody through the pages (see `kit.apps`)
+   * @default nobody through the pages; see `kit.apps`
    */
   isAdmin: option({
     default: async () => false,
@@ -167,7 +167,8 @@ export const PAGES_OPTIONS = {
   }),
   /**
    * The product's sign-out page or endpoint, linked as "Sign out" in the settings header (a path
-   * or URL; sign-out itself stays the product's). Default: no link.
+   * or URL; sign-out itself stays the product's).
+   * @default no link
    */
   signOutUrl: option({
     parse(value: string, at: string): string | undefined {
@@ -212,7 +213,8 @@ export const PRODUCT_OPTIONS = {
   name: option({ default: computed(({ issuer }) => new URL(issuer).hostname), parse: parseProductName }),
   /**
    * A logo shown beside the name: a path on this site (e.g. `/logo.svg`) or a `data:image/…` URL
-   * (the pages' CSP loads images from nowhere else). Default: none (the name's initial).
+   * (the pages' CSP loads images from nowhere else).
+   * @default none: the name's initial
    */
   logoUrl: option({ parse: parseLogoUrl }),
   /** Where "Back to TaskFlow" goes: a path or an http(s) URL. */
@@ -223,7 +225,7 @@ export const PRODUCT_OPTIONS = {
       return value;
     },
   }),
-  /** Where users get help (error pages link it with their reference): a path, an http(s) or a `mailto:` URL. Default: none. */
+  /** Where users get help (error pages link it with their reference): a path, an http(s) or a `mailto:` URL. */
   supportUrl: option({
     parse(value: string, at: string): string | undefined {
       if (!isLink(value, ['http:', 'https:', 'mailto:'])) {
@@ -251,7 +253,10 @@ export const KIT_OPTIONS = {
    * @default one resource, `audience`
    */
   resources: option({ parse: parseResources }),
-  /** The scope catalog, at least one scope ([Scopes](#scopes)). */
+  /**
+   * The scope catalog, at least one scope, each `{ name, description, restricted?, implies? }`
+   * ([Scopes](#scopes)).
+   */
   scopes: required({ parse: parseScopes }),
   /**
    * What an authorization request that names no `scope` gets, for clients without their own
@@ -265,8 +270,11 @@ export const KIT_OPTIONS = {
       return value;
     },
   }),
-  /** URL of the host's developer documentation, published as `service_documentation` in the
-   *  discovery metadata (RFC 8414). Default: not published. */
+  /**
+   * URL of the host's developer documentation, published as `service_documentation` in the
+   * discovery metadata (RFC 8414).
+   * @default not published
+   */
   serviceDocumentation: option({
     parse: (value: string, at: string): string | undefined => httpUrl(value, at) && value,
   }),
@@ -277,7 +285,11 @@ export const KIT_OPTIONS = {
    * (`auth_time`, `max_age`).
    */
   accounts: required({ parse: parseAccounts }),
-  /** Clients registered in code (developer-registered clients live in the store). */
+  /**
+   * Clients registered in code (developer-registered clients live in the store), each
+   * `{ clientId, clientSecret?, type?, name?, redirectUris, grantTypes?, scopes?,
+   * approvedRestrictedScopes?, defaultScopes?, testMode?, requirePushedAuthorizationRequests? }`.
+   */
   clients: option({
     default: [],
     parse(value: StaticClient[], at: string): StaticClient[] {
@@ -287,12 +299,13 @@ export const KIT_OPTIONS = {
   }),
   /**
    * Where OAuth state lives: `createMemoryStore()` or `createRedisStore({ client })`.
-   * @default the in-memory store (one process only)
+   * @default the in-memory store, for one process only
    */
   store: option({ parse: (value: OAuthStore): OAuthStore | undefined => value }),
   /**
-   * Signing keys and cookie secrets (`npx express-oauth-kit keys generate`). Required in
-   * production; development generates them once into `devSecretsFile`.
+   * Signing keys and cookie secrets, `{ signingKeys, nextSigningKeys?, cookieKeys }`
+   * (`npx express-oauth-kit keys generate`). Required in production; development generates them
+   * once into `devSecretsFile`.
    */
   secrets: option({ parse: (value: Secrets): Secrets | undefined => value }),
   /**
@@ -320,7 +333,10 @@ export const KIT_OPTIONS = {
   }),
   /** Access-token signing algorithm (ES256 is fast to sign). */
   signingAlgorithm: option({ default: 'ES256', parse: oneOf(SIGNING_ALGORITHMS) }),
-  /** A directory of templates that override the kit's `views/` one by one. Default: the kit's views. */
+  /**
+   * A directory of templates that override the kit's `views/` one by one ([Views](#views)).
+   * @default the kit's views
+   */
   views: option({ parse: (value: string, at: string): string | undefined => isText(value, at) }),
   /**
    * Rate limits and login lockout ([security.md](security.md)); `{ store: { redis } }` shares
@@ -331,14 +347,15 @@ export const KIT_OPTIONS = {
     default: computed(() => resolveRateLimits(undefined)),
     parse: (value: RateLimitOptions) => resolveRateLimits(value),
   }),
-  /** Called with every security event (token issued, login failed, rate limit hit, ...). Default: none. */
+  /** Called with every security event (token issued, login failed, rate limit hit, ...). */
   onSecurityEvent: option({
     parse: (value: SecurityEventListener, at: string): SecurityEventListener | undefined =>
       isFunction<SecurityEventListener>('(event) => void')(value, at),
   }),
   /**
    * Called when an alert rule is crossed (once per rule, key and window, across every process
-   * sharing the store); the alert is logged too. Default: none (logged only).
+   * sharing the store); the alert is logged too.
+   * @default none: alerts are logged only
    */
   onAlert: option({
     parse: (value: AlertListener, at: string): AlertListener | undefined =>
@@ -364,7 +381,7 @@ export const KIT_OPTIONS = {
    * 127.0.0.1, [::1]) in production mode, for a production build tried out locally.
    */
   dangerouslyAllowHttpLocalhost: option({ default: false, parse: isBoolean }),
-  /** How `requireScope()` checks tokens in this app ([below](#resourceserver)). */
+  /** How `requireScope()` checks tokens in this app. */
   resourceServer: group(RESOURCE_SERVER_OPTIONS, 'a resource-server option'),
   /**
    * Developers' "OAuth Apps", users' "Connected apps", administrators' pages and a JSON API
@@ -413,7 +430,7 @@ export const STANDALONE_OPTIONS = {
   }),
   /**
    * Expected `aud` of the one resource this service is.
-   * @default `${issuer}/api` (the kit's default)
+   * @default `${issuer}/api`, as at the kit
    */
   audience: option({ parse: (value: string): string | undefined => value }),
   /**
@@ -423,7 +440,10 @@ export const STANDALONE_OPTIONS = {
    * @default `[{ url: audience }]`
    */
   resources: option({ parse: parseResources }),
-  /** Static public keys instead of discovery (tests: the `testing` entry's JWKS). Default: discovery. */
+  /**
+   * Static public keys instead of discovery (tests: the `testing` entry's JWKS).
+   * @default discovery
+   */
   jwks: option({ parse: (value: JSONWebKeySet): JSONWebKeySet | undefined => value }),
   /** Accepted signing algorithms. */
   algorithms: option({ default: [...SIGNING_ALGORITHMS] as string[], parse: (value: string[]) => value }),
@@ -432,14 +452,17 @@ export const STANDALONE_OPTIONS = {
    * unless `jwks` is given (tests).
    */
   store: option({ parse: (value: OAuthStore): OAuthStore | undefined => value }),
-  /** Introspect tokens that are not the issuer's JWTs (opaque or foreign) at the issuer. Default: off. */
+  /**
+   * Introspect tokens that are not the issuer's JWTs (opaque or foreign) at the issuer.
+   * @default off
+   */
   introspection: option({
     parse: (value: IntrospectionSettings): IntrospectionSettings | undefined => value,
   }),
   /**
    * Origins besides the issuer's own that its discovery may name as `jwks_uri` (e.g. a CDN), each
-   * `https:`. Default: none — a `jwks_uri` elsewhere stops start-up, since whoever serves the keys
-   * decides which tokens this service accepts.
+   * `https:`. A `jwks_uri` anywhere else stops start-up, since whoever serves the keys decides
+   * which tokens this service accepts.
    */
   jwksOrigins: option({
     default: [] as string[],
