@@ -1,5 +1,6 @@
 /** What every part of the Redis store shares. */
 import type { Cluster, Redis } from 'ioredis';
+import type { Clock } from '../../lib/cache/bounded-cache.js';
 import type { Sealing } from './sealing.js';
 import type { Script } from './scripts.js';
 
@@ -11,6 +12,8 @@ export interface RedisContext {
   /** Prefix of every key and of the pub/sub channel. */
   readonly prefix: string;
   readonly sealing: Sealing;
+  /** The clock the refresh retry window runs on (Redis expires keys on its own). */
+  readonly now: Clock;
   /**
    * Runs one store call within the time bound (see stall-guard.ts) and maps every Redis
    * failure to a StoreUnavailableError (a 503).

@@ -23,7 +23,7 @@ const POINTER_CACHE_SIZE = 10_000;
 
 /** `windowSeconds`: the refresh retry window (0 = off), see RedisStoreOptions. */
 export function createRedisModels(context: RedisContext, windowSeconds: number): AdapterConstructor {
-  const { client, prefix, sealing, call, run } = context;
+  const { client, prefix, sealing, now, call, run } = context;
 
   /** Id hash → grant tag of entries stored in a grant's slot. Immutable, so safe to cache. */
   const pointers = boundedCache<string>({ maxEntries: POINTER_CACHE_SIZE });
@@ -70,9 +70,7 @@ export function createRedisModels(context: RedisContext, windowSeconds: number):
         const consumedMs = Number(entry.c);
         // Within the retry window the handler must go on to consume(), which then decides.
         const retrying =
-          this.model === 'RefreshToken' &&
-          windowSeconds > 0 &&
-          Date.now() - consumedMs <= windowSeconds * 1000;
+          this.model === 'RefreshToken' && windowSeconds > 0 && now() - consumedMs <= windowSeconds * 1000;
         if (!retrying) payload.consumed = Math.floor(consumedMs / 1000) || 1;
       }
       return payload;
@@ -141,7 +139,7 @@ export function createRedisModels(context: RedisContext, windowSeconds: number):
       const [outcome, sealed] = await call(async (): Promise<[number, string?]> => {
         const where = await this.locate(id);
         if (!where) return [0];
-        return (await run(SCRIPTS.consume, [where.key], [Date.now(), window])) as [number, string?];
+        return (await run(SCRIPTS.consume, [where.key], [now(), window])) as [number, string?];
       });
       if (outcome === 1) return;
       // Gone since the caller loaded it (its grant was revoked): as good as consumed.

@@ -3,7 +3,8 @@
  * (lib/config/defaults.ts); docs/configuration.md is generated from this table too.
  */
 import { ConfigurationError } from '../../lib/errors/configuration-error.js';
-import { numberIn, positiveInteger } from '../../lib/config/checks.js';
+import type { Clock } from '../../lib/cache/bounded-cache.js';
+import { isFunction, numberIn, positiveInteger } from '../../lib/config/checks.js';
 import { option, required, resolveTable, type InputOf } from '../../lib/config/schema.js';
 import type { RedisConnection } from './context.js';
 
@@ -47,6 +48,12 @@ export const REDIS_STORE_OPTIONS = {
     default: 0,
     parse: numberIn(0, Number.MAX_SAFE_INTEGER, 'must be a non-negative whole number of seconds.', true),
   }),
+  /**
+   * The clock (epoch ms) the refresh retry window is measured on. Keys expire on Redis' own
+   * clock whatever this says. Tests move it.
+   * @default `Date.now`
+   */
+  now: option({ default: Date.now as Clock, parse: isFunction<Clock>('() => number (epoch ms)') }),
 };
 
 export type RedisStoreOptions = InputOf<typeof REDIS_STORE_OPTIONS>;

@@ -38,6 +38,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
     commandTimeoutMs: timeoutMs,
     hashSecret: secret,
     refreshRetryWindowSeconds: windowSeconds,
+    now,
   } = resolveRedisStoreOptions(options);
 
   const guard = stallGuard(client);
@@ -54,6 +55,7 @@ export function createRedisStore(options: RedisStoreOptions): OAuthStore {
     client,
     prefix,
     sealing: createSealing(secret),
+    now,
     /**
      * A stalled Redis fails the calls that meet it after `commandTimeoutMs` and the rest at
      * once (stall-guard.ts).
