@@ -9,7 +9,6 @@ import type { Request } from 'express';
 import type { JSONWebKeySet } from 'jose';
 import type { OAuthStore } from '../../adapters/contract.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { IntrospectionSettings } from '../resource-server/introspect.js';
 import type { SecurityEventListener } from '../security/events.js';
 import { DEFAULT_ALERT_RULES, type AlertListener, type AlertRule } from '../security/monitor.js';
 import type { RateLimitOptions } from '../security/rate-limits.js';
@@ -418,6 +417,30 @@ export const KIT_OPTIONS = {
   product: group(PRODUCT_OPTIONS, 'a product setting', { example: "For example { name: 'TaskFlow' }." }),
 };
 
+/** A standalone resource server introspecting tokens that are not the issuer's JWTs (RFC 7662). */
+export const INTROSPECTION_OPTIONS = {
+  /** The resource server's own client id at the authorization server. */
+  clientId: required({ parse: isText }),
+  /** The resource server's own client secret at the authorization server. */
+  clientSecret: required({ parse: isText }),
+  /** How long an answer is reused (s). Also the longest a revocation can go unnoticed. */
+  cacheSeconds: option({ default: 1, parse: numberIn(0, 3600, 'must be between 0 and 3600 seconds.') }),
+  /** How long a token found inactive is refused without asking again (s). */
+  negativeCacheSeconds: option({
+    default: 30,
+    parse: numberIn(0, 3600, 'must be between 0 and 3600 seconds.'),
+  }),
+  /** Inactive answers one source (client IP) may cause per minute. */
+  perSourcePerMinute: option({ default: 30, parse: positiveInteger() }),
+  /** Introspection requests in flight at once. */
+  maxConcurrent: option({ default: 8, parse: positiveInteger() }),
+  /**
+   * Allow plain-http endpoints (development against http://localhost).
+   * @default true when the issuer is an `http:` URL
+   */
+  allowHttp: option({ parse: (value: boolean, at: string): boolean | undefined => isBoolean(value, at) }),
+};
+
 /** `mountResourceServer(app, options)`, besides every `resourceServer` option. */
 export const STANDALONE_OPTIONS = {
   /** The authorization server's issuer URL. */
@@ -456,9 +479,7 @@ export const STANDALONE_OPTIONS = {
    * Introspect tokens that are not the issuer's JWTs (opaque or foreign) at the issuer.
    * @default off
    */
-  introspection: option({
-    parse: (value: IntrospectionSettings): IntrospectionSettings | undefined => value,
-  }),
+  introspection: unlessAbsent(group(INTROSPECTION_OPTIONS, 'an introspection setting')),
   /**
    * Origins besides the issuer's own that its discovery may name as `jwks_uri` (e.g. a CDN), each
    * `https:`. A `jwks_uri` anywhere else stops start-up, since whoever serves the keys decides

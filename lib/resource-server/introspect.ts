@@ -17,23 +17,12 @@ import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { boundedCache } from '../cache/bounded-cache.js';
 import { InvalidTokenError, TokenStoreUnavailableError } from '../errors/bearer-errors.js';
+import type { INTROSPECTION_OPTIONS } from '../config/defaults.js';
+import type { InputOf, ResolvedOf } from '../config/schema.js';
 import type { AuthInfo } from './verify.js';
 
-export interface IntrospectionSettings {
-  clientId: string;
-  /** The resource server's own client secret at the authorization server. */
-  clientSecret: string;
-  /** How long an answer is reused (s). Also the longest a revocation can go unnoticed. Default 1. */
-  cacheSeconds?: number;
-  /** How long a token found inactive is refused without asking again (s). Default 30. */
-  negativeCacheSeconds?: number;
-  /** Inactive answers one source (client IP) may cause per minute. Default 30. */
-  perSourcePerMinute?: number;
-  /** Introspection requests in flight at once. Default 8. */
-  maxConcurrent?: number;
-  /** Allow plain-http endpoints (development against http://localhost). Default false. */
-  allowHttp?: boolean;
-}
+/** `introspection`'s settings: config/defaults.ts INTROSPECTION_OPTIONS documents each one. */
+export type IntrospectionSettings = InputOf<typeof INTROSPECTION_OPTIONS>;
 
 /** Introspects `token` presented by `source` (a client IP; limits are per source). */
 export type Introspector = (token: string, source?: string) => Promise<AuthInfo>;
@@ -43,15 +32,14 @@ const PLAUSIBLE = /^[A-Za-z0-9\-._~+/]{16,4096}=*$/;
 
 export function createIntrospector(
   as: oauth.AuthorizationServer,
-  settings: IntrospectionSettings,
+  settings: ResolvedOf<typeof INTROSPECTION_OPTIONS> & { allowHttp: boolean },
 ): Introspector {
   const client: oauth.Client = { client_id: settings.clientId };
   const auth = oauth.ClientSecretBasic(settings.clientSecret);
-  const ttlMs = (settings.cacheSeconds ?? 1) * 1000;
-  const negativeMs = (settings.negativeCacheSeconds ?? 30) * 1000;
-  const perSource = settings.perSourcePerMinute ?? 30;
-  const maxConcurrent = settings.maxConcurrent ?? 8;
-  const http = { [oauth.allowInsecureRequests]: settings.allowHttp === true };
+  const ttlMs = settings.cacheSeconds * 1000;
+  const negativeMs = settings.negativeCacheSeconds * 1000;
+  const { perSourcePerMinute: perSource, maxConcurrent } = settings;
+  const http = { [oauth.allowInsecureRequests]: settings.allowHttp };
   /** token digest → answer (undefined: inactive), while it is reused */
   const cache = boundedCache<{ answer: AuthInfo | undefined }>({ maxEntries: MAX_ENTRIES });
   /** source → inactive answers it caused in the current minute */

@@ -71,7 +71,7 @@ export async function mountResourceServer(
 
   const introspect =
     introspection && metadata?.introspection_endpoint
-      ? createIntrospector(metadata, { allowHttp, ...introspection })
+      ? createIntrospector(metadata, { ...introspection, allowHttp: introspection.allowHttp ?? allowHttp })
       : undefined;
 
   const grants = store ? new store.Adapter('Grant') : undefined;
