@@ -168,7 +168,8 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
   const catalog = createScopeCatalog(options.scopes, { defaultScopes: options.defaultScopes });
   const views = createViewRenderer(options.views, options.production, { product: options.product });
   const csrf = createCsrf(options.secrets.cookieKeys);
-  const { currentUserId, signOut } = options.accounts;
+  // Called on the object the host passed: its methods may use `this` (a class instance).
+  const accounts = options.accounts;
   if (options.trustProxy && !app.get('trust proxy')) {
     throw new ConfigurationError(
       'trustProxy',
@@ -217,7 +218,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
       return client ? { name: client.clientName ?? clientId, homeUrl: client.clientUri } : undefined;
     },
     async viewer(req) {
-      const id = await currentUserId?.(req as express.Request);
+      const id = await accounts.currentUserId?.(req as express.Request);
       if (typeof id !== 'string' || id === '') return undefined;
       return { id, isAdmin: (await options.pages?.isAdmin(req as express.Request, id)) ?? false };
     },
@@ -234,10 +235,12 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
     clientSecrets: { hasher: secretHasher, failures: authFailures },
     renderErrorPage: (req, failure) => renderErrorPage(req, failure),
     renderLogoutPage: (page, locals) => views.render(page, locals),
-    ...(currentUserId
-      ? { hostUserId: async (req) => (await currentUserId(req as express.Request)) ?? undefined }
+    ...(accounts.currentUserId
+      ? { hostUserId: async (req) => (await accounts.currentUserId?.(req as express.Request)) ?? undefined }
       : {}),
-    ...(signOut ? { hostSignOut: async (req) => void (await signOut(req as express.Request)) } : {}),
+    ...(accounts.signOut
+      ? { hostSignOut: async (req) => void (await accounts.signOut?.(req as express.Request)) }
+      : {}),
   });
 
   // Developer-registered apps and users' authorizations (connected apps).

@@ -201,9 +201,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     // its own checks: default scopes, offline_access (scopes/authorization-scope.ts).
     extraParams: { scope: settleAuthorizationScope },
     jwks: {
-      keys: providerKeys(options.secrets, options.signingAlgorithm) as NonNullable<
-        Configuration['jwks']
-      >['keys'],
+      keys: providerKeys(options.secrets, options.signingAlgorithm),
     },
     cookies: {
       keys: options.secrets.cookieKeys,
@@ -218,7 +216,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     async findAccount(_ctx, id) {
       const account = await options.accounts.find(id);
       if (!account) return undefined;
-      return { accountId: account.id, claims: async () => ({ ...account.claims, sub: account.id }) };
+      return { accountId: account.id, claims: () => ({ ...account.claims, sub: account.id }) };
     },
     routes: ROUTES,
     interactions: {
@@ -267,7 +265,7 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
           await renderPage(ctx, 'logout', {
             form,
             clientName: ctx.oidc.client?.clientName,
-            userLabel: (account?.claims?.email as string | undefined) ?? account?.id,
+            userLabel: account?.claims?.email ?? account?.id,
           });
         },
         async postLogoutSuccessSource(ctx) {
@@ -380,30 +378,39 @@ export function createProvider(options: ResolvedOptions, hooks: ProviderHooks): 
     if (oidcCtx.oidc?.route === 'discovery' && ctx.status === 200) {
       ctx.set('Cache-Control', 'public, max-age=3600');
     }
-    if (ctx.oidc?.route === 'registration' && ctx.status === 201 && ctx.body)
-      scrubRegistrationResponse(ctx.body);
+    const route = oidcCtx.oidc?.route;
+    // oidc-provider's JSON answers are plain objects (Koa types the body `any`).
+    const json = (): Record<string, unknown> | undefined =>
+      typeof ctx.body === 'object' && ctx.body !== null ? (ctx.body as Record<string, unknown>) : undefined;
+    const answer = json();
+    if (route === 'registration' && ctx.status === 201 && answer) scrubRegistrationResponse(answer);
     // RFC 6749 §5.2: a client not allowed a grant type is `unauthorized_client`.
     if (
-      ctx.oidc?.route === 'token' &&
-      ctx.body?.error === 'invalid_request' &&
-      ctx.body.error_description === 'requested grant type is not allowed for this client'
+      route === 'token' &&
+      answer?.error === 'invalid_request' &&
+      answer.error_description === 'requested grant type is not allowed for this client'
     ) {
-      ctx.body = { ...ctx.body, error: 'unauthorized_client' };
+      ctx.body = { ...answer, error: 'unauthorized_client' };
     }
     // oidc-provider lists every response mode it implements; the kit allows only the query.
-    if (ctx.oidc?.route === 'discovery' && ctx.body) {
-      ctx.body = { ...ctx.body, response_modes_supported: RESPONSE_MODES };
+    if (route === 'discovery' && answer) {
+      ctx.body = { ...answer, response_modes_supported: RESPONSE_MODES };
     }
     // RFC 7009 leaves the body to the server; an empty text/plain one breaks clients that parse
     // every answer as JSON (simple-oauth2).
-    if (ctx.oidc?.route === 'revocation' && ctx.status === 200 && ctx.body === '') ctx.body = {};
+    if (route === 'revocation' && ctx.status === 200 && ctx.body === '') ctx.body = {};
     // The cause of an invalid_grant, where it is safe to say (tokens/invalid-grant-causes.ts).
-    if (ctx.body?.error === 'invalid_grant' && ctx.oidc?.route === 'token') {
-      const description = invalidGrantDescription(ctx.state.invalidGrantDetail, ctx.oidc.params?.grant_type);
-      if (description) ctx.body = { ...ctx.body, error_description: description };
+    const current = json();
+    if (current?.error === 'invalid_grant' && route === 'token') {
+      const description = invalidGrantDescription(
+        ctx.state.invalidGrantDetail,
+        oidcCtx.oidc.params?.grant_type,
+      );
+      if (description) ctx.body = { ...current, error_description: description };
     }
     // No error answer echoes the request at length (errors/echo-limit.ts).
-    if (typeof ctx.body?.error === 'string') ctx.body = capErrorBody(ctx.body);
+    const final = json();
+    if (typeof final?.error === 'string') ctx.body = capErrorBody(final);
   });
 
   return provider;

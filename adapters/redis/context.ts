@@ -18,7 +18,7 @@ export interface RedisContext {
    * Runs one store call within the time bound (see stall-guard.ts) and maps every Redis
    * failure to a StoreUnavailableError (a 503).
    */
-  call<T>(operation: () => Promise<T>): Promise<T>;
+  call: <T>(operation: () => Promise<T>) => Promise<T>;
   /** Runs one of the store's Lua scripts (scripts.ts). */
-  run(script: Script, keys: string[], args: Array<string | number>): Promise<unknown>;
+  run: (script: Script, keys: string[], args: Array<string | number>) => Promise<unknown>;
 }

@@ -38,7 +38,7 @@ export const REDIS_STORE_OPTIONS = {
    * an unkeyed hash is already safe; a secret kept outside Redis adds defence in depth. Changing
    * it makes all stored state unreachable.
    */
-  hashSecret: option({ default: 'oauth-kit' as string | Buffer, parse: (value: string | Buffer) => value }),
+  hashSecret: option({ default: 'oauth-kit', parse: (value: string | Buffer) => value }),
   /**
    * Seconds during which a client that retries a refresh with the same (just rotated) refresh
    * token gets the very same new token pair back instead of a revoked grant. 0 (off): the
@@ -53,7 +53,7 @@ export const REDIS_STORE_OPTIONS = {
    * clock whatever this says. Tests move it.
    * @default `Date.now`
    */
-  now: option({ default: Date.now as Clock, parse: isFunction<Clock>('() => number (epoch ms)') }),
+  now: option({ default: Date.now, parse: isFunction<Clock>('() => number (epoch ms)') }),
 };
 
 export type RedisStoreOptions = InputOf<typeof REDIS_STORE_OPTIONS>;

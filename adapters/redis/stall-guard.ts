@@ -80,7 +80,7 @@ function createStallGuard(client: Connection): StallGuard {
       try {
         pending = operation();
       } catch (error) {
-        return Promise.reject(error as Error);
+        return Promise.reject(error);
       }
       return new Promise<T>((resolve, reject) => {
         let settled = false;

@@ -34,7 +34,7 @@ export function clientAdapter(
       const byDocument = documents?.accepts(id) === true;
       // Only self-registered ids can be blocked: other lookups cost no extra store read.
       if ((byDocument || id.startsWith(REGISTERED_ID_PREFIX)) && (await isBlocked?.(id))) return undefined;
-      return byDocument ? documents!.resolve(id) : this.inner.find(id);
+      return byDocument ? documents.resolve(id) : this.inner.find(id);
     }
 
     findByUid(uid: string): Promise<AdapterPayload | undefined | void> {

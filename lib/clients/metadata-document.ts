@@ -136,7 +136,7 @@ function fetchDocument(
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'GET',
       headers: { accept: 'application/json' },
-      ...(settings.production ? { lookup: guardedLookup as never } : {}),
+      ...(settings.production ? { lookup: guardedLookup } : {}),
     });
     const finish = (error: Error | undefined, value?: { body: string; ttlMs: number }) => {
       if (settled) return;

@@ -41,11 +41,11 @@ function hostsOf(redirectUris: readonly string[]): string[] {
 }
 
 export interface SelfRegisteredClients {
-  list(): Promise<SelfRegisteredClient[]>;
+  list: () => Promise<SelfRegisteredClient[]>;
   /** One self-registered client, or undefined when the kit never recorded this id. */
-  get(clientId: string): Promise<SelfRegisteredClient | undefined>;
+  get: (clientId: string) => Promise<SelfRegisteredClient | undefined>;
   /** Stops the client at once, everywhere, and revokes its grants. */
-  block(clientId: string): Promise<void>;
+  block: (clientId: string) => Promise<void>;
   /** @internal recorded by the kit when such a client appears */
   note(
     client: {

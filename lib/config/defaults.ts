@@ -10,7 +10,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { OAuthStore } from '../../adapters/contract.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { SecurityEventListener } from '../security/events.js';
-import { DEFAULT_ALERT_RULES, type AlertListener, type AlertRule } from '../security/monitor.js';
+import { DEFAULT_ALERT_RULES, type AlertListener } from '../security/monitor.js';
 import type { RateLimitOptions } from '../security/rate-limits.js';
 import { resolveRateLimits } from '../security/validate-rate-limits.js';
 import { httpUrl, isBoolean, isFunction, isText, numberIn, oneOf, positiveInteger } from './checks.js';
@@ -158,7 +158,7 @@ export const PAGES_OPTIONS = {
    * @default nobody through the pages; see `kit.apps`
    */
   isAdmin: option({
-    default: async () => false,
+    default: () => Promise.resolve(false),
     parse(value: (req: Request, userId: string) => boolean | Promise<boolean>, at: string) {
       const isAdmin = isFunction<typeof value>('(req, userId) => boolean')(value, at);
       return async (req: Request, userId: string) => (await isAdmin(req, userId)) === true;
@@ -367,7 +367,7 @@ export const KIT_OPTIONS = {
    * @default `DEFAULT_ALERT_RULES`
    */
   alertRules: option({
-    default: DEFAULT_ALERT_RULES as readonly AlertRule[],
+    default: DEFAULT_ALERT_RULES,
     parse: parseAlertRules,
   }),
   /**

@@ -3,6 +3,8 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import type { AlertRule } from '../security/monitor.js';
 
 export function parseAlertRules(rules: readonly AlertRule[], at: string): readonly AlertRule[] {
+  // Kept before the check: Array.isArray narrows a readonly array to `any[]`.
+  const checked = rules;
   if (!Array.isArray(rules)) throw new ConfigurationError(at, 'must be an array of rules.');
   const names = new Set<string>();
   rules.forEach((rule: Partial<AlertRule>, i) => {
@@ -29,5 +31,5 @@ export function parseAlertRules(rules: readonly AlertRule[], at: string): readon
       );
     }
   });
-  return rules;
+  return checked;
 }

@@ -18,7 +18,7 @@ export function parseSignInUrl(
   if (typeof signInUrl === 'function') return signInUrl;
   if (typeof signInUrl === 'string' && signInUrl.startsWith('/') && !signInUrl.startsWith('//')) {
     return (returnTo) =>
-      `${signInUrl}${signInUrl.includes('?') ? '&' : '?'}${new URLSearchParams({ return_to: returnTo })}`;
+      `${signInUrl}${signInUrl.includes('?') ? '&' : '?'}${new URLSearchParams({ return_to: returnTo }).toString()}`;
   }
   throw new ConfigurationError(
     at,

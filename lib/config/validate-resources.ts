@@ -23,7 +23,7 @@ export function resourceUrl(option: string, value: unknown): string {
   if (url.href !== value && url.href !== `${String(value)}/`) {
     throw new ConfigurationError(
       option,
-      `"${value}" is not in its normal form.`,
+      `"${String(value)}" is not in its normal form.`,
       `Write it as "${url.href}".`,
     );
   }

@@ -159,7 +159,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const account = session?.accountId ? await options.accounts.find(session.accountId) : undefined;
     const html = await views.render('consent', {
       ...(await clientInfo(params.client_id)),
-      groups: catalog.describe(requested.length ? requested : String(params.scope ?? '').split(' ')),
+      groups: catalog.describe(
+        requested.length ? requested : (typeof params.scope === 'string' ? params.scope : '').split(' '),
+      ),
       ...(await describe(params.client_id)),
       userLabel: accountLabel(account?.claims),
       redirectOrigin: URL.parse(String(params.redirect_uri))?.origin,
@@ -185,7 +187,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       if (typeof value === 'string' && name !== 'prompt') again.set(name, value);
     }
     again.set('prompt', 'login');
-    res.redirect(303, `${ROUTES.authorization}?${again}`);
+    res.redirect(303, `${ROUTES.authorization}?${again.toString()}`);
   });
 
   /**
@@ -195,11 +197,12 @@ export function interactionRouter(deps: InteractionDeps): Router {
    * `ts` becomes the ID token's `auth_time`: when the user really authenticated.
    */
   async function hostLogin(req: Request, reasons: string[], maxAge: unknown) {
-    const { currentUserId, signedInAt, find } = options.accounts;
-    if (!currentUserId || reasons.some((reason) => !HOST_ANSWERS.has(reason))) return undefined;
-    const accountId = await currentUserId(req);
-    if (!accountId || !(await find(accountId))) return undefined;
-    const ts = await signedInAt?.(req);
+    // Called on the object the host passed: its methods may use `this` (a class instance).
+    const accounts = options.accounts;
+    if (!accounts.currentUserId || reasons.some((reason) => !HOST_ANSWERS.has(reason))) return undefined;
+    const accountId = await accounts.currentUserId(req);
+    if (!accountId || !(await accounts.find(accountId))) return undefined;
+    const ts = await accounts.signedInAt?.(req);
     if (maxAge !== undefined) {
       const age = Number(maxAge);
       if (ts === undefined || !(Math.floor(Date.now() / 1000) - ts < age)) return undefined;

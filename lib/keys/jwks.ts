@@ -31,7 +31,7 @@ const PRIVATE_MEMBERS = [
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'kid', 'use'] as const;
 
 function pick(key: JWK, members: ReadonlyArray<keyof JWK>): JWK {
-  return Object.fromEntries(members.filter((m) => key[m] !== undefined).map((m) => [m, key[m]])) as JWK;
+  return Object.fromEntries(members.filter((m) => key[m] !== undefined).map((m) => [m, key[m]]));
 }
 
 /** Every key the kit holds, active one first. */
@@ -57,5 +57,5 @@ export function providerKeys(secrets: Secrets, alg: SigningAlgorithm): Array<JWK
 
 /** The public JWKS resource servers verify with (what /.well-known/jwks.json serves). */
 export function publicJwks(secrets: Secrets): JSONWebKeySet {
-  return { keys: allSigningKeys(secrets).map((k) => pick(k, PUBLIC_MEMBERS)) as JSONWebKeySet['keys'] };
+  return { keys: allSigningKeys(secrets).map((k) => pick(k, PUBLIC_MEMBERS)) };
 }

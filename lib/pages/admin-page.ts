@@ -76,7 +76,7 @@ export function scopeRequestsPage(deps: PageDeps): Router {
     if (decision === 'withdraw') {
       const target = { client_id: field(req, 'client_id'), scope: field(req, 'scope') };
       if (field(req, 'confirm') !== 'yes') {
-        return res.redirect(303, `${path}/withdraw?${new URLSearchParams(target)}`);
+        return res.redirect(303, `${path}/withdraw?${new URLSearchParams(target).toString()}`);
       }
       await registry.withdrawRestrictedScope(target.client_id, target.scope);
       return res.redirect(303, `${path}?done=withdrawn`);

@@ -66,7 +66,7 @@ export function connectedAppsPage(deps: PageDeps): Router {
     if (field(req, 'confirm') !== 'yes') {
       return res.redirect(
         303,
-        `${path}/revoke?${new URLSearchParams({ client_id: field(req, 'client_id') })}`,
+        `${path}/revoke?${new URLSearchParams({ client_id: field(req, 'client_id') }).toString()}`,
       );
     }
     const revoked = await authorizations.revokeForAccount(userOf(res).id, field(req, 'client_id'));

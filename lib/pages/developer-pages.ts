@@ -178,7 +178,7 @@ export function developerPages(deps: PageDeps): Router {
     `${base}/${encodeURIComponent(clientId)}/confirm?${new URLSearchParams({
       action,
       ...(action === 'rotate_secret' ? { overlap: overlap || '0' } : {}),
-    })}`;
+    }).toString()}`;
 
   async function renderConfirmation(
     req: Request,

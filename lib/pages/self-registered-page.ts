@@ -70,7 +70,10 @@ export function selfRegisteredClientsPage(deps: PageDeps): Router {
     if (field(req, 'action') !== 'block') throw new RegistryError('invalid_request', 'Unknown action.');
     const client = await selfRegistered(field(req, 'client_id'));
     if (field(req, 'confirm') !== 'yes') {
-      return res.redirect(303, `${path}/block?${new URLSearchParams({ client_id: client.clientId })}`);
+      return res.redirect(
+        303,
+        `${path}/block?${new URLSearchParams({ client_id: client.clientId }).toString()}`,
+      );
     }
     if (!client.blocked) await clients.block(client.clientId);
     res.redirect(303, `${path}?done=blocked`);

@@ -127,7 +127,7 @@ export interface RegistryDeps {
   /** Longest access-token lifetime (s): how long a deleted app's tombstone must refuse its tokens. */
   accessTokenTtlSeconds: number;
   /** Hashes a new client secret for storage (registry/secrets.ts). */
-  hashSecret(secret: string): string;
+  hashSecret: (secret: string) => string;
 }
 
 function text(value: unknown, field: string, label: string, max: number, required: boolean): string {

@@ -51,9 +51,9 @@ export function generateClientSecret(testMode: boolean): string {
 
 export interface ClientSecretHasher {
   /** `hmac-sha256$<key id>$<mac>` (base64url) under the first cookie key. */
-  hash(secret: string): string;
+  hash: (secret: string) => string;
   /** Whether `secret` matches `encoded`. A promise only for legacy scrypt hashes. */
-  verify(secret: string, encoded: string): boolean | Promise<boolean>;
+  verify: (secret: string, encoded: string) => boolean | Promise<boolean>;
 }
 
 /**
@@ -194,6 +194,8 @@ export function installClientSecretCheck(
 ): void {
   const { hasher, failures } = deps;
   const prototype = provider.Client.prototype;
+  // Taken off the prototype on purpose: called below with `.call(this, …)` on the client.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const compareInTheClear = prototype.compareClientSecret;
 
   async function compareHashed(hashes: SecretHash[], actual: string): Promise<boolean> {

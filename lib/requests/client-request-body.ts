@@ -64,7 +64,7 @@ async function readRaw(req: IncomingMessage): Promise<Buffer> {
 
 /** A host parser (the default path runs the host's stack) may have read the body already. */
 function parsedByHost(req: IncomingMessage): unknown {
-  return !req.readable && 'body' in req ? (req as IncomingMessage & { body: unknown }).body : undefined;
+  return !req.readable && 'body' in req ? req.body : undefined;
 }
 
 function checkValues(params: Record<string, unknown>): ClientRequestParams {
@@ -78,7 +78,7 @@ function checkValues(params: Record<string, unknown>): ClientRequestParams {
       value.length > 0 &&
       value.every((v) => typeof v === 'string')
     ) {
-      checked[name] = value as string[];
+      checked[name] = value;
     } else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
       throw invalidRequest(`'${name}' parameter must not be provided twice`);
     } else {

@@ -122,9 +122,10 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
 /** A replay check in this process's memory, at most `maxEntries` proofs (oldest forgotten first). */
 export function memoryReplayCheck(maxEntries = 100_000, now: Clock = Date.now): ProofReplayCheck {
   const seen = boundedCache<true>({ maxEntries, now });
-  return async (key, ttlSeconds) => {
+  function remember(key: string, ttlSeconds: number): boolean {
     if (seen.get(key)) return false;
     seen.set(key, true, ttlSeconds * 1000);
     return true;
-  };
+  }
+  return (key, ttlSeconds) => Promise.resolve(remember(key, ttlSeconds));
 }

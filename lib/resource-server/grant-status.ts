@@ -18,7 +18,7 @@ import { boundedCache } from '../cache/bounded-cache.js';
 export interface GrantStatusOptions<T = true> {
   feed: RevocationFeed;
   /** Authoritative check against the store (false: refused); rejects when the store is unreachable. */
-  isGrantActive(grantId: string): Promise<T | false>;
+  isGrantActive: (grantId: string) => Promise<T | false>;
   /**
    * What the cache tracks (the feed messages of that kind). 'grant' (default): revocation is
    * final, ids are grant ids. 'token': the same for single JWT access tokens, ids are `jti`s.
@@ -34,12 +34,12 @@ export interface GrantStatusOptions<T = true> {
 }
 
 export interface GrantStatus<T = true> {
-  isActive(grantId: string): Promise<T | false>;
+  isActive: (grantId: string) => Promise<T | false>;
   /**
    * The answer when memory already has it (remembered alive while the feed is up, or
    * revoked), without a promise; undefined when only `isActive` can tell.
    */
-  peek(grantId: string): T | false | undefined;
+  peek: (grantId: string) => T | false | undefined;
   close(): void;
 }
 

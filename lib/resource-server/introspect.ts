@@ -65,7 +65,7 @@ export function createIntrospector(
           sub: typeof result.sub === 'string' ? result.sub : result.client_id,
           clientId: result.client_id,
           scopes: typeof result.scope === 'string' && result.scope ? result.scope.split(' ') : [],
-          claims: { ...result } as AuthInfo['claims'],
+          claims: { ...result },
           token,
           testMode: result.test_mode === true,
           grantId: undefined,

@@ -220,7 +220,7 @@ export interface ScopeGuard {
   /** Every named scope is required. With none, any valid access token for the resource passes. */
   (...scopes: string[]): RequestHandler;
   /** At least one of the named scopes is required. */
-  any(...scopes: string[]): RequestHandler;
+  any: (...scopes: string[]) => RequestHandler;
 }
 
 /** A ScopeGuard for the server's default resource, and `forResource(url)` for the others. */

@@ -69,21 +69,21 @@ export interface VerifierOptions {
   /** Seconds of clock skew tolerated on exp/iat/nbf. */
   clockToleranceSeconds: number;
   /** Resolves false when the grant was revoked; rejects when that cannot be known. */
-  isGrantActive(grantId: string): Promise<boolean>;
+  isGrantActive: (grantId: string) => Promise<boolean>;
   /** The grant's status when memory already knows it (no store call, no promise), else undefined. */
-  knownGrantStatus?(grantId: string): boolean | undefined;
+  knownGrantStatus?: (grantId: string) => boolean | undefined;
   /**
    * Resolves false when the client was disabled or deleted; otherwise true, or what was withdrawn
    * from it (a token carrying a scope withdrawn after it was issued is refused). Rejects when the
    * store is unreachable.
    */
-  isClientActive?(clientId: string): Promise<boolean | ActiveApp>;
+  isClientActive?: (clientId: string) => Promise<boolean | ActiveApp>;
   /** The client's status when memory already knows it, else undefined. */
-  knownClientStatus?(clientId: string): boolean | ActiveApp | undefined;
+  knownClientStatus?: (clientId: string) => boolean | ActiveApp | undefined;
   /** Resolves false when the access token itself (its `jti`) was revoked; rejects when that cannot be known. */
-  isTokenActive?(jti: string): Promise<boolean>;
+  isTokenActive?: (jti: string) => Promise<boolean>;
   /** The token's revocation status when memory already knows it, else undefined. */
-  knownTokenStatus?(jti: string): boolean | undefined;
+  knownTokenStatus?: (jti: string) => boolean | undefined;
   /** Checks DPoP proofs (RFC 9449). Without it, the `DPoP` scheme is refused. */
   dpop?: DpopVerifier;
   /** Verifies tokens that are not this issuer's JWTs (RFC 7662). */

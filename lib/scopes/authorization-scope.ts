@@ -31,11 +31,12 @@ function sentScope(ctx: KoaContextWithOIDC): unknown {
   return ctx.method === 'POST' ? body?.scope : ctx.query.scope;
 }
 
-export async function settleAuthorizationScope(
+/** oidc-provider's `extraParams.scope` validator (it awaits the result; nothing here waits). */
+export function settleAuthorizationScope(
   ctx: KoaContextWithOIDC,
   value: unknown,
   client?: ScopeClient,
-): Promise<void> {
+): void {
   const params = ctx.oidc.params!;
   const sent = sentScope(ctx);
   const scopes = typeof value === 'string' ? value.split(' ') : [];

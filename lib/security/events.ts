@@ -83,9 +83,9 @@ const WARN: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
 const MAX_STRING = 512;
 
 export interface SecurityEvents {
-  emit<K extends SecurityEventType>(type: K, details: SecurityEventDetails[K], ip?: string): void;
+  emit: <K extends SecurityEventType>(type: K, details: SecurityEventDetails[K], ip?: string) => void;
   /** Keyed hash of a login name, for `login.*` events and the per-account lockout. */
-  loginHash(login: string): string;
+  loginHash: (login: string) => string;
 }
 
 export function createSecurityEvents(deps: {

@@ -18,20 +18,20 @@ interface PolicyToken {
   clientId?: string | undefined;
 }
 
-export async function revocationAllowed(
+export function revocationAllowed(
   _ctx: KoaContextWithOIDC,
   client: PolicyClient,
   token: PolicyToken,
-): Promise<boolean> {
+): boolean {
   if (token.clientId === client.clientId) return true;
   if (client.clientAuthMethod === 'none') return false;
   throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
 }
 
-export async function introspectionAllowed(
+export function introspectionAllowed(
   _ctx: KoaContextWithOIDC,
   client: PolicyClient,
   token: PolicyToken,
-): Promise<boolean> {
+): boolean {
   return client.clientAuthMethod !== 'none' || token.clientId === client.clientId;
 }

@@ -70,9 +70,7 @@ export function installJwtAccessTokenEndpoints(provider: Provider, deps: JwtAcce
     if (route === 'introspection') {
       ctx.status = 200;
       ctx.body =
-        auth && (await introspectionAllowed(ctx, client, holder))
-          ? introspectionAnswer(auth)
-          : { active: false };
+        auth && introspectionAllowed(ctx, client, holder) ? introspectionAnswer(auth) : { active: false };
       return;
     }
 
@@ -80,7 +78,7 @@ export function installJwtAccessTokenEndpoints(provider: Provider, deps: JwtAcce
     if (auth) {
       let allowed: boolean;
       try {
-        allowed = await revocationAllowed(ctx, client, holder);
+        allowed = revocationAllowed(ctx, client, holder);
       } catch (error) {
         // oidc-provider's error handler already ran: answer as it would.
         if (!(error instanceof errors.InvalidRequest)) throw error;

@@ -38,8 +38,8 @@ export function tokenLifetimes(options: ResolvedOptions): Ttl {
 }
 
 export const refreshTokenPolicy = {
-  issueRefreshToken: async (_ctx: KoaContextWithOIDC, client: { grantTypeAllowed(t: string): boolean }) =>
+  issueRefreshToken: (_ctx: KoaContextWithOIDC, client: { grantTypeAllowed(t: string): boolean }) =>
     client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: true,
-  expiresWithSession: async () => false,
+  expiresWithSession: () => false,
 } satisfies Pick<Configuration, 'issueRefreshToken' | 'rotateRefreshToken' | 'expiresWithSession'>;

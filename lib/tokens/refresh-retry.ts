@@ -6,7 +6,7 @@
  * encrypted under the presented token) instead of revoking the grant or minting a second pair.
  * The retry still passes client authentication and every other check of the token endpoint.
  */
-import type Provider from 'oidc-provider';
+import type { default as Provider, KoaContextWithOIDC } from 'oidc-provider';
 import { RefreshRetryWithinWindow, type RefreshRetryCache } from '../../adapters/contract.js';
 
 /** How long a retry waits for the first request, still in flight, to save its response. */
@@ -35,8 +35,10 @@ export function installRefreshRetry(provider: Provider, cache: RefreshRetryCache
   });
   provider.use(async (ctx, next) => {
     await next();
-    const params = ctx.oidc?.params;
-    if (ctx.oidc?.route !== 'token' || params?.grant_type !== 'refresh_token') return;
+    // Every request passes here, also those outside oidc-provider's routes: `oidc` may be unset.
+    const oidc = (ctx as unknown as Partial<KoaContextWithOIDC>).oidc;
+    const params = oidc?.params;
+    if (oidc?.route !== 'token' || params?.grant_type !== 'refresh_token') return;
     const presented = params.refresh_token;
     if (typeof presented !== 'string') return;
 
@@ -50,7 +52,7 @@ export function installRefreshRetry(provider: Provider, cache: RefreshRetryCache
       }
       return;
     }
-    const rotated = ctx.oidc.entities.RotatedRefreshToken;
+    const rotated = oidc.entities.RotatedRefreshToken;
     const body: unknown = ctx.body;
     if (ctx.status === 200 && rotated?.grantId && body && typeof body === 'object') {
       // The pair is already issued: if saving fails, the client still gets it (no retry help).

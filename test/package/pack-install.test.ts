@@ -5,7 +5,7 @@
  * reuses the npm cache).
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,18 +18,55 @@ const env = { ...process.env, NODE_OPTIONS: '' };
 
 let work: string;
 let tarball: string;
+/** The tarball's file paths, as `npm pack --json` lists them. */
+let packed: string[];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'oauth-kit-pack-'));
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', work], {
+  // `npm pack` builds first (`prepack`: tsc -p tsconfig.build.json), so a build error fails here.
+  const { stdout } = await run('npm', ['pack', '--json', '--silent', '--pack-destination', work], {
     cwd: ROOT,
     env,
     timeout: 240_000,
   });
-  tarball = join(work, stdout.trim().split('\n').pop()!);
+  const [pack] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
+  tarball = join(work, pack.filename);
+  packed = pack.files.map((f) => f.path);
 }, 250_000);
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball holds the built entry points, their types, views and the CLI, and no tests or secrets', () => {
+  expect(packed).toEqual(
+    expect.arrayContaining([
+      'package.json',
+      'README.md',
+      'dist/lib/index.js',
+      'dist/lib/index.d.ts',
+      'dist/lib/testing.js',
+      'dist/lib/testing.d.ts',
+      'bin/express-oauth-kit.js',
+      'views/consent.ejs',
+      'views/static/kit.css',
+    ]),
+  );
+  // Only what `files` names; nothing from test/, bench/, the example app or the TypeScript sources.
+  expect(
+    packed.filter((path) => !/^(dist\/(lib|adapters)\/|views\/|bin\/|README\.md$|package\.json$)/.test(path)),
+  ).toEqual([]);
+  expect(
+    packed.filter((path) => /(^|\/)test\/|\.test\.|\.oauth-kit|secret.*\.json$|\.pem$|\.env/.test(path)),
+  ).toEqual([]);
+  // Every module the package's entry points name is in the tarball.
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    main: string;
+    types: string;
+    bin: Record<string, string>;
+  };
+  for (const file of [pkg.main, pkg.types, ...Object.values(pkg.bin)]) {
+    expect(packed).toContain(file.replace(/^\.\//, ''));
+  }
 });
 
 async function host(name: string, type: 'module' | 'commonjs', packages: string[]): Promise<string> {
