@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_CLIENT } from '../example-app/app.js';
-import { generateSecrets } from '../lib/config/secrets.js';
+import { generateSecrets } from '../lib/keys/generate.js';
 import { bearerGet, formPost, runLoad, type Request } from './lib/load.js';
 import { freePort, killAll, ROOT, startServer } from './lib/proc.js';
 import { seedGrants } from './lib/seed.js';

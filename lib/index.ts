@@ -23,25 +23,25 @@ export { RateLimitedError } from './errors/rate-limited-error.js';
 export { parseSecrets, readSecretsFile, signingKeyFromPem } from './keys/load.js';
 export { rotateSecrets } from './keys/rotate.js';
 export type { RotationResult } from './keys/rotate.js';
-export { DEFAULT_RATE_LIMITS } from './security/rate-limits.js';
+export { DEFAULT_RATE_LIMITS } from './rate-limits/rate-limits.js';
 export type {
   LockoutPolicy,
   RateLimit,
   RateLimitOptions,
   RateLimitSettings,
   RateLimitStore,
-} from './security/rate-limits.js';
+} from './rate-limits/rate-limits.js';
 export type {
   GrantRevocationReason,
   SecurityEvent,
   SecurityEventDetails,
   SecurityEventListener,
   SecurityEventType,
-} from './security/events.js';
-export type { SecurityLogger } from './security/logger.js';
-export { DEFAULT_ALERT_RULES } from './security/monitor.js';
-export type { Alert, AlertListener, AlertRule } from './security/monitor.js';
-export type { LoginAttempt, LoginGuard } from './security/login-guard.js';
+} from './events/events.js';
+export type { SecurityLogger } from './logging/logger.js';
+export { DEFAULT_ALERT_RULES } from './events/monitor.js';
+export type { Alert, AlertListener, AlertRule } from './events/monitor.js';
+export type { LoginAttempt, LoginGuard } from './rate-limits/login-guard.js';
 export { RegistryError } from './registry/errors.js';
 export type { RegistryErrorCode } from './registry/errors.js';
 export type { AppInput, AppRegistry, ClientType, RegisteredApp, ScopeRequest } from './registry/registry.js';

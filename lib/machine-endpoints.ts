@@ -16,13 +16,13 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express, Request } from 'express';
 import type Provider from 'oidc-provider';
 import { errorAnswer, writeJsonError } from './errors/json-error.js';
-import { ROUTES } from './provider.js';
+import { ROUTES } from './routes.js';
 import { isJson, readClientRequestBody, withFormBody } from './requests/client-request-body.js';
 import { completePkceCodeExchange } from './requests/pkce-redirect-uri.js';
-import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './security/rate-limit-middleware.js';
-import { httpsRequiredError } from './security/require-https.js';
-import { misdirectedRequestError, type IssuerHostCheck } from './security/require-issuer-host.js';
-import type { SecurityLogger } from './security/logger.js';
+import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './rate-limits/rate-limit-middleware.js';
+import { httpsRequiredError } from './requests/require-https.js';
+import { misdirectedRequestError, type IssuerHostCheck } from './requests/require-issuer-host.js';
+import type { SecurityLogger } from './logging/logger.js';
 
 export const MACHINE_PATHS: ReadonlySet<string> = new Set<string>([
   ROUTES.token,
@@ -53,7 +53,7 @@ export function machineEndpoints(deps: {
   logger: SecurityLogger;
   /** The kit's userinfo endpoint (userinfo.ts). */
   userinfo: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  /** Whether the request names the issuer's host (security/require-issuer-host.ts). */
+  /** Whether the request names the issuer's host (requests/require-issuer-host.ts). */
   namesIssuerHost: IssuerHostCheck;
 }): MachineEndpoint {
   const { limits, httpsRequired, logger } = deps;

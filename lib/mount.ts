@@ -18,8 +18,9 @@ import { isGrantActive, revokeGrant } from './grants/grants.js';
 import { accountLabel } from './accounts/label.js';
 import { createCsrf } from './interactions/csrf.js';
 import { endProviderSession } from './interactions/end-session.js';
-import { interactionRouter, pageSecurityHeaders } from './interactions/router.js';
-import { createViewRenderer } from './interactions/views.js';
+import { interactionRouter } from './interactions/router.js';
+import { pageSecurityHeaders } from './rendering/page-headers.js';
+import { createViewRenderer } from './rendering/views.js';
 import { publicJwks } from './keys/jwks.js';
 import { createSecretFlash } from './pages/flash.js';
 import { createGuard } from './pages/guard.js';
@@ -30,9 +31,10 @@ import {
   type MachineEndpoint,
 } from './machine-endpoints.js';
 import { pagesRouter } from './pages/index.js';
-import { createProvider, requiresHttps, ROUTES } from './provider.js';
+import { createProvider } from './provider.js';
+import { ROUTES } from './routes.js';
 import { createAuthorizations } from './registry/authorizations.js';
-import { appStanding } from './registry/app-status.js';
+import { appStanding } from './clients/app-status.js';
 import { createAppRegistry, type AppRegistry } from './registry/registry.js';
 import { createClientSecretHasher } from './registry/secrets.js';
 import { createDpopVerifier, DPOP_ALGORITHMS } from './resource-server/dpop.js';
@@ -41,23 +43,23 @@ import { protectedResource, serveResourceMetadata } from './resource-server/meta
 import { boundRequireScope, setResourceServer, type RequireScope } from './resource-server/require-scope.js';
 import { createTokenVerifier, type TokenVerifier } from './resource-server/verify.js';
 import { createScopeCatalog } from './scopes/catalog.js';
-import { clientAuthFailures } from './security/client-auth-failures.js';
-import { createMonitor } from './security/monitor.js';
-import { createSecurityEvents, type SecurityEvents } from './security/events.js';
+import { clientAuthFailures } from './rate-limits/client-auth-failures.js';
+import { createMonitor } from './events/monitor.js';
+import { createSecurityEvents, type SecurityEvents } from './events/events.js';
 import {
   clientEndpointLimits,
   developerApiRateLimit,
   pageRateLimits,
   registrationLimits,
-} from './security/rate-limit-middleware.js';
+} from './rate-limits/rate-limit-middleware.js';
 import { keepRegistration } from './clients/registration.js';
 import { createSelfRegisteredClients, type SelfRegisteredClients } from './clients/self-registered.js';
 import { METADATA_DOCUMENT } from './clients/metadata-document.js';
-import { reportAppEvents } from './security/registry-events.js';
-import { requireHttps } from './security/require-https.js';
-import { issuerHostCheck, requireIssuerHost } from './security/require-issuer-host.js';
-import { createLoginGuard, type LoginGuard } from './security/login-guard.js';
-import { createRateLimiters } from './security/rate-limits.js';
+import { reportAppEvents } from './registry/app-events.js';
+import { requireHttps, requiresHttps } from './requests/require-https.js';
+import { issuerHostCheck, requireIssuerHost } from './requests/require-issuer-host.js';
+import { createLoginGuard, type LoginGuard } from './rate-limits/login-guard.js';
+import { createRateLimiters } from './rate-limits/rate-limits.js';
 import { TOKEN_INFO_PATH, tokenInfoRouter } from './token-info.js';
 import { userinfoEndpoint } from './userinfo.js';
 import { installJwtAccessTokenEndpoints } from './tokens/jwt-access-token-endpoints.js';
@@ -65,7 +67,7 @@ import {
   createAccessTokenStatus,
   revokeAccessToken,
   storeReplayCheck,
-} from './tokens/revoked-access-tokens.js';
+} from './resource-server/revoked-access-tokens.js';
 
 export interface OAuthKit {
   /** The underlying oidc-provider instance, for advanced hooks and events. */
@@ -329,7 +331,7 @@ export async function mountOAuth(app: Express, userOptions: OAuthKitOptions): Pr
         }),
     isGrantActive: grantStatus.isActive,
     // A disabled or deleted app's tokens, and tokens carrying a scope withdrawn from the app, stop
-    // at once: the store says so (registry/app-status.ts), and the registry announces the change
+    // at once: the store says so (clients/app-status.ts), and the registry announces the change
     // on the feed so every process re-checks.
     isClientActive: clientStatus.isActive,
     knownGrantStatus: grantStatus.peek,

@@ -4,26 +4,26 @@
 import Provider, {
   errors,
   interactionPolicy,
-  type ClientMetadata,
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsumedArtifactReplay } from '../adapters/contract.js';
 import type { HtmlErrorRenderer } from './errors/error-page.js';
-import type { ResolvedOptions, StaticClient } from './config/options.js';
+import type { ResolvedOptions } from './config/options.js';
 import { revokeGrant } from './grants/grants.js';
 import { providerKeys } from './keys/jwks.js';
 import { DPOP_ALGORITHMS } from './resource-server/dpop.js';
 import { EXTERNAL_SIGNING_ACK } from './keys/signer.js';
-import type { SecurityEvents } from './security/events.js';
-import { hashedTokenIds } from './security/hashed-token-ids.js';
-import { pinIssuerHost } from './security/require-issuer-host.js';
-import type { SecurityLogger } from './security/logger.js';
-import { revocationReason, tokenRevokedEvent, watchProvider } from './security/provider-events.js';
+import type { SecurityEvents } from './events/events.js';
+import { hashedTokenIds } from './tokens/hashed-token-ids.js';
+import { pinIssuerHost } from './requests/require-issuer-host.js';
+import { requiresHttps } from './requests/require-https.js';
+import type { SecurityLogger } from './logging/logger.js';
+import { revocationReason, tokenRevokedEvent, watchProvider } from './events/provider-events.js';
 import { storeUnavailableAnswer } from './errors/store-unavailable.js';
 import { CLIENT_SECRETS, installClientSecretCheck, type ClientSecretHasher } from './registry/secrets.js';
-import type { ClientAuthFailures } from './security/client-auth-failures.js';
+import type { ClientAuthFailures } from './rate-limits/client-auth-failures.js';
 import { DEFAULT_SCOPE, settleAuthorizationScope } from './scopes/authorization-scope.js';
 import type { ScopeCatalog } from './scopes/catalog.js';
 import { clientAdapter } from './clients/client-adapter.js';
@@ -36,25 +36,11 @@ import { invalidGrantDescription } from './tokens/invalid-grant-causes.js';
 import { capDescription, capErrorBody } from './errors/echo-limit.js';
 import { refreshTokenPolicy, tokenLifetimes } from './tokens/lifetimes.js';
 import { installRefreshRetry } from './tokens/refresh-retry.js';
-
-/** Where the kit serves oidc-provider's endpoints. */
-export const ROUTES = {
-  authorization: '/oauth/authorize',
-  token: '/oauth/token',
-  revocation: '/oauth/revoke',
-  introspection: '/oauth/introspect',
-  jwks: '/.well-known/jwks.json',
-  userinfo: '/oauth/userinfo',
-  end_session: '/oauth/logout',
-  registration: '/oauth/register',
-  pushed_authorization_request: '/oauth/par',
-} as const;
+import { RESPONSE_MODES, toClientMetadata } from './clients/client-metadata.js';
+import { INTERACTION_PATH, ROUTES } from './routes.js';
 
 /** Client authentication the token, revocation and introspection endpoints accept. */
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-/** RFC 9700 §2.1: authorization responses only in the query (no fragment, form_post, web_message). */
-const RESPONSE_MODES = ['query'];
-export const INTERACTION_PATH = '/oauth/interaction';
 
 export interface ProviderHooks {
   catalog: ScopeCatalog;
@@ -72,43 +58,6 @@ export interface ProviderHooks {
   renderLogoutPage: (page: 'logout' | 'logged-out', locals: Record<string, unknown>) => Promise<string>;
   /** Ends the host's own session once the user confirmed sign-out at /oauth/logout. */
   hostSignOut?: (req: IncomingMessage) => Promise<void>;
-}
-
-export function toClientMetadata(client: StaticClient, catalog: ScopeCatalog): ClientMetadata {
-  const isPublic = client.type === 'public' || (!client.type && !client.clientSecret);
-  const grantTypes =
-    client.grantTypes ??
-    (isPublic
-      ? ['authorization_code', 'refresh_token']
-      : ['authorization_code', 'refresh_token', 'client_credentials']);
-  // The scopes it may be granted, with what they imply (a token carries both).
-  const allowed = catalog.expand(catalog.allowedFor(client).join(' ')).split(' ').filter(Boolean);
-  return {
-    client_id: client.clientId,
-    ...(isPublic ? {} : { client_secret: client.clientSecret }),
-    client_name: client.name ?? client.clientId,
-    redirect_uris: client.redirectUris,
-    grant_types: grantTypes,
-    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
-    response_modes: RESPONSE_MODES,
-    token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
-    scope: [
-      ...OIDC_SCOPES,
-      ...(grantTypes.includes('refresh_token') ? ['offline_access'] : []),
-      ...allowed,
-    ].join(' '),
-    // What an authorization request without `scope` gets (see `defaultScopes`).
-    [DEFAULT_SCOPE]: catalog.defaultsFor(client).join(' '),
-    'urn:oauth-kit:test_mode': client.testMode ?? false,
-    ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
-  };
-}
-
-/** Production over TLS: Secure cookies, and plain-HTTP requests to the kit refused. Not on the
- *  http://localhost a host explicitly allowed (`dangerouslyAllowHttpLocalhost`), where Secure
- *  cookies could not be set at all. */
-export function requiresHttps(options: ResolvedOptions): boolean {
-  return options.production && options.issuer.startsWith('https:');
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSecrets } from '../../lib/config/secrets.js';
+import { generateSecrets } from '../../lib/keys/generate.js';
 import type { BenchConfig } from './config.js';
 import { freePort, startServer, type Server } from './proc.js';
 import { redisServerAvailable, startRedis, type RedisProcess } from './redis.js';

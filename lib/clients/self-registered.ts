@@ -6,7 +6,7 @@
  * grants are revoked. A blocked metadata-document URL stays blocked.
  */
 import type { Adapter, RecordStore, RevocationFeed } from '../../adapters/contract.js';
-import { DELETED_APPS } from '../registry/app-status.js';
+import { DELETED_APPS } from './app-status.js';
 
 const COLLECTION = 'self-registered-clients';
 const BLOCKED = 'blocked-clients';

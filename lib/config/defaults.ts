@@ -9,12 +9,13 @@ import type { Request } from 'express';
 import type { JSONWebKeySet } from 'jose';
 import type { OAuthStore } from '../../adapters/contract.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { SecurityEventListener } from '../security/events.js';
-import { DEFAULT_ALERT_RULES, type AlertListener } from '../security/monitor.js';
-import type { RateLimitOptions } from '../security/rate-limits.js';
-import { resolveRateLimits } from '../security/validate-rate-limits.js';
+import { SIGNING_ALGORITHMS } from '../keys/types.js';
+import type { SecurityEventListener } from '../events/events.js';
+import { DEFAULT_ALERT_RULES, type AlertListener } from '../events/monitor.js';
+import type { RateLimitOptions } from '../rate-limits/rate-limits.js';
+import { resolveRateLimits } from '../rate-limits/validate-rate-limits.js';
 import { httpUrl, isBoolean, isFunction, isText, numberIn, oneOf, positiveInteger } from './checks.js';
-import type { Secrets, SigningAlgorithm, StaticClient, TokenLocation } from './options.js';
+import type { Secrets, StaticClient, TokenLocation } from './options.js';
 import { computed, group, option, required, switchable, unlessAbsent } from './schema.js';
 import { parseAlertRules } from './validate-alerting.js';
 import { parseIssuer, parseResources, parseScopes, parseAccounts, parseLogger } from './validate-kit.js';
@@ -22,7 +23,7 @@ import { parsePagePath, parseSignInUrl } from './validate-pages.js';
 import { isLink, parseLogoUrl, parseProductName } from './validate-product.js';
 import { resourceUrl } from './validate-resources.js';
 
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+export { SIGNING_ALGORITHMS };
 
 const seconds = positiveInteger(' of seconds');
 

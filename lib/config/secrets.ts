@@ -2,28 +2,10 @@
  * Signing keys and cookie secrets. Production takes them from the host; development generates
  * them once and keeps them in a file that stays out of the host's git, so tokens survive restarts.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { generateSecrets } from '../keys/generate.js';
 import type { Secrets, SigningAlgorithm } from './options.js';
-
-/** A new private signing JWK with a random `kid`. */
-export async function generateSigningKey(alg: SigningAlgorithm): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(alg, {
-    extractable: true,
-    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
-  });
-  const jwk = await exportJWK(privateKey);
-  return { ...jwk, alg, use: 'sig', kid: randomBytes(12).toString('base64url') };
-}
-
-export async function generateSecrets(alg: SigningAlgorithm): Promise<Secrets> {
-  return {
-    signingKeys: [await generateSigningKey(alg)],
-    cookieKeys: [randomBytes(32).toString('base64url')],
-  };
-}
 
 /** Where development messages go: the kit's logger (so a host or a test decides what shows). */
 export interface DevSecretsLog {

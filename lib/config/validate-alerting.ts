@@ -1,6 +1,6 @@
-/** Checks of `alertRules` (see config/defaults.ts and security/monitor.ts). */
+/** Checks of `alertRules` (see config/defaults.ts and events/monitor.ts). */
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { AlertRule } from '../security/monitor.js';
+import type { AlertRule } from '../events/monitor.js';
 
 export function parseAlertRules(rules: readonly AlertRule[], at: string): readonly AlertRule[] {
   // Kept before the check: Array.isArray narrows a readonly array to `any[]`.

@@ -1,7 +1,7 @@
 /** Checks of single `mountOAuth` options (config/defaults.ts); rules between options are in validate.ts. */
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { OIDC_SCOPES } from '../oidc/claims.js';
-import type { SecurityLogger } from '../security/logger.js';
+import type { SecurityLogger } from '../logging/logger.js';
 import { httpUrl } from './checks.js';
 import type { AccountHooks, ResourceDefinition, ScopeDefinition } from './options.js';
 

@@ -17,7 +17,7 @@ import type {
   StaticClient,
 } from './options.js';
 import { loadOrCreateDevSecrets, type DevSecretsLog } from './secrets.js';
-import { createDefaultLogger, silentLogger } from '../security/logger.js';
+import { createDefaultLogger, silentLogger } from '../logging/logger.js';
 import { resolveTable } from './schema.js';
 import { httpUrl } from './checks.js';
 import { resolveResources } from './validate-resources.js';

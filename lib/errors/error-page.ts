@@ -12,9 +12,8 @@
  */
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { ResolvedProduct } from '../config/options.js';
-import type { ViewRenderer } from '../interactions/views.js';
-import type { SecurityLogger } from '../security/logger.js';
+import type { ViewRenderer } from '../rendering/views.js';
+import type { SecurityLogger } from '../logging/logger.js';
 import { explain } from './plain-language.js';
 
 export interface ErrorPageFailure {
@@ -37,7 +36,8 @@ export interface ErrorPageClient {
 export interface ErrorPageDeps {
   views: ViewRenderer;
   logger: SecurityLogger;
-  product: ResolvedProduct;
+  /** The product's name and links (the resolved `product` option): the way back, support. */
+  product: { name: string; homeUrl: string; supportUrl: string | undefined };
   /** The client's name, homepage and owner, or undefined when unknown. */
   findClient(clientId: string): Promise<ErrorPageClient | undefined>;
   /** Who is looking: the host's signed-in user and whether they administer the product. */

@@ -1,7 +1,7 @@
 /** RFC 6749-shaped JSON errors on plain node:http responses, and what a failure answers with. */
 import type { ServerResponse } from 'node:http';
 import { StoreUnavailableError } from '../../adapters/contract.js';
-import type { SecurityLogger } from '../security/logger.js';
+import type { SecurityLogger } from '../logging/logger.js';
 import { capDescription } from './echo-limit.js';
 import { KitRequestError } from './request-error.js';
 

@@ -6,7 +6,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { HtmlErrorRenderer } from './error-page.js';
-import type { SecurityLogger } from '../security/logger.js';
+import type { SecurityLogger } from '../logging/logger.js';
 import { errorAnswer, writeJsonError } from './json-error.js';
 import { KitRequestError } from './request-error.js';
 

@@ -3,7 +3,6 @@
  * The host owns identity (accounts hooks); a user already signed in to the host skips login.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import helmet from 'helmet';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { join } from 'node:path';
@@ -12,16 +11,17 @@ import { accountLabel } from '../accounts/label.js';
 import type { ResolvedOptions } from '../config/options.js';
 import type { HtmlErrorRenderer } from '../errors/error-page.js';
 import { storeOutageAnswer } from '../errors/json-error.js';
-import { INTERACTION_PATH, ROUTES } from '../provider.js';
+import { INTERACTION_PATH, ROUTES } from '../routes.js';
+import { pageSecurityHeaders } from '../rendering/page-headers.js';
 import { METADATA_DOCUMENT } from '../clients/metadata-document.js';
 import { SELF_REGISTERED } from '../clients/registration.js';
 import { BUILT_IN_SCOPES, type ScopeCatalog } from '../scopes/catalog.js';
-import { clientIp } from '../security/request-identity.js';
-import type { SecurityEvents } from '../security/events.js';
-import type { createLoginGuard } from '../security/login-guard.js';
+import { clientIp } from '../requests/request-identity.js';
+import type { SecurityEvents } from '../events/events.js';
+import type { createLoginGuard } from '../rate-limits/login-guard.js';
 import type { Csrf } from './csrf.js';
 import { endProviderSession } from './end-session.js';
-import { KIT_VIEWS, type ViewRenderer } from './views.js';
+import { KIT_VIEWS, type ViewRenderer } from '../rendering/views.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -46,29 +46,6 @@ export interface InteractionDeps {
     clientId: string;
     scopes: string[];
   }): Promise<void>;
-}
-
-/** Security headers for every kit page: no framing, no scripts, no referrer leaks. */
-export function pageSecurityHeaders(production: boolean) {
-  return helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'none'"],
-        // No scripts at all, inline or not (helmet's default would allow 'self').
-        scriptSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        // form-action would also block the redirect back to the client after a form post.
-        formAction: null,
-        upgradeInsecureRequests: production ? [] : null,
-      },
-    },
-    referrerPolicy: { policy: 'no-referrer' },
-    // Older browsers ignore CSP frame-ancestors; nothing legitimate frames these pages.
-    xFrameOptions: { action: 'deny' },
-    strictTransportSecurity: production,
-  });
 }
 
 const MAX_FIELD = 1024;
@@ -217,7 +194,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
       throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
     }
-    // The login guard (security/login-guard.ts): the per-account lockout, checked before the
+    // The login guard (rate-limits/login-guard.ts): the per-account lockout, checked before the
     // password; this route's IP limit was counted by the rate-limit middleware.
     const email = field(req.body, 'email');
     const attempt = await guardLogin(

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { SigningAlgorithm } from '../config/options.js';
 import { KIT_OPTIONS, SIGNING_ALGORITHMS, TTL_OPTIONS } from '../config/defaults.js';
 import { defaultOf } from '../config/schema.js';
-import { generateSecrets } from '../config/secrets.js';
+import { generateSecrets } from './generate.js';
 import { readSecretsFile } from './load.js';
 import { rotateSecrets } from './rotate.js';
 

@@ -6,7 +6,7 @@
  * never signs.
  */
 import type { JSONWebKeySet, JWK } from 'jose';
-import type { Secrets, SigningAlgorithm } from '../config/options.js';
+import type { Secrets, SigningAlgorithm } from './types.js';
 import { ThreadPoolSigningKey } from './signer.js';
 
 /** Members a private JWK may carry into oidc-provider (drops the CLI's `retired_at` and any

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, importPKCS8, type JWK } from 'jose';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { Secrets, SigningAlgorithm } from '../config/options.js';
+import type { Secrets, SigningAlgorithm } from './types.js';
 
 /** Parses secrets JSON (`{ signingKeys, nextSigningKeys?, cookieKeys }`); `source` names where
  *  it came from in errors, never the content. */

@@ -9,8 +9,8 @@
  * token lifetime they may have signed).
  */
 import type { JWK } from 'jose';
-import type { Secrets, SigningAlgorithm } from '../config/options.js';
-import { generateSigningKey } from '../config/secrets.js';
+import type { Secrets, SigningAlgorithm } from './types.js';
+import { generateSigningKey } from './generate.js';
 
 /** A key as the secrets document stores it: `retired_at` (epoch seconds) marks a key that
  *  no longer signs. */

@@ -16,7 +16,7 @@ import {
 } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ExternalSigningKey } from 'oidc-provider';
-import type { SigningAlgorithm } from '../config/options.js';
+import type { SigningAlgorithm } from './types.js';
 
 /** node:crypto's parameters for each JWS algorithm the kit signs with (RFC 7518 §3, RFC 8037). */
 const NODE_SIGNATURE: Record<

@@ -5,7 +5,7 @@
  * (strict CSP without scripts, `frame-ancestors 'none'`, no referrer).
  */
 import express, { type Router } from 'express';
-import { pageSecurityHeaders } from '../interactions/router.js';
+import { pageSecurityHeaders } from '../rendering/page-headers.js';
 import { scopeRequestsPage } from './admin-page.js';
 import { developerApi } from './api.js';
 import { pageErrors, type PageDeps } from './common.js';

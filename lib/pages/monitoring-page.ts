@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
-import { BUCKET_SECONDS, type AlertRule, type Monitor } from '../security/monitor.js';
+import { BUCKET_SECONDS, type AlertRule, type Monitor } from '../events/monitor.js';
 import { requireAdmin } from './admin-page.js';
 import { renderPage, signedIn, type PageDeps } from './common.js';
 

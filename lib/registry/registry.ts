@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import type { Adapter, RecordStore, RevocationFeed } from '../../adapters/contract.js';
 import type { StaticClient } from '../config/options.js';
-import { toClientMetadata } from '../provider.js';
-import { APPS, DELETED_APPS } from './app-status.js';
+import { toClientMetadata } from '../clients/client-metadata.js';
+import { APPS, DELETED_APPS } from '../clients/app-status.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
 import type { Authorizations } from './authorizations.js';
 import { RegistryError } from './errors.js';
@@ -41,7 +41,7 @@ export interface RegisteredApp {
   approvedRestrictedScopes: string[];
   /**
    * Restricted scopes an administrator withdrew → when (epoch seconds): tokens issued at or
-   * before then that carry one are refused everywhere (registry/app-status.ts).
+   * before then that carry one are refused everywhere (clients/app-status.ts).
    */
   scopesWithdrawnAt?: Record<string, number>;
   testMode: boolean;

@@ -15,7 +15,7 @@
  * promise, and each provider instance has its own Client class), so the kit replaces it on its
  * provider: a client whose metadata carries `urn:oauth-kit:client_secrets` is checked against
  * those hashes; clients registered in code keep the clear comparison. Either way a failure
- * counts against the per-client-and-source limit (security/client-auth-failures.ts), and a
+ * counts against the per-client-and-source limit (rate-limits/client-auth-failures.ts), and a
  * refused pair gets 429 before its secret is looked at. What hashing gives up — the secret as
  * an HMAC key (`client_secret_jwt`, HS256 ID tokens) — the kit does not offer.
  */
@@ -30,7 +30,7 @@ import {
 } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import { boundedCache } from '../cache/bounded-cache.js';
-import type { ClientAuthFailures } from '../security/client-auth-failures.js';
+import type { ClientAuthFailures } from '../rate-limits/client-auth-failures.js';
 
 /** Client metadata property holding the hashes (and, during a rotation overlap, their expiry). */
 export const CLIENT_SECRETS = 'urn:oauth-kit:client_secrets';

@@ -13,7 +13,7 @@ import { boundedCache } from '../cache/bounded-cache.js';
 
 /**
  * `T` is what an alive answer carries: `true` for grants and tokens; for clients, what was
- * withdrawn from the app (registry/app-status.ts), remembered with the answer.
+ * withdrawn from the app (clients/app-status.ts), remembered with the answer.
  */
 export interface GrantStatusOptions<T = true> {
   feed: RevocationFeed;

@@ -20,7 +20,7 @@ import {
 import type { DpopPresentation } from './dpop.js';
 import { getAccessToken } from './get-token.js';
 import type { ProtectedResource } from './metadata.js';
-import { clientIp } from '../security/request-identity.js';
+import { clientIp } from '../requests/request-identity.js';
 import type { AuthInfo, TokenVerifier } from './verify.js';
 
 declare global {

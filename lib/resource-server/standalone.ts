@@ -3,7 +3,7 @@
  * the kit. Given the issuer URL it fetches discovery and the JWKS (cached; refetched on an
  * unknown `kid` after a cool-down, so key rotation needs no restart). Given the kit's store it
  * learns revocations through the store's feed (Redis pub/sub) and checks grants there, and
- * refuses the tokens of apps disabled or deleted in the registry (registry/app-status.ts).
+ * refuses the tokens of apps disabled or deleted in the registry (clients/app-status.ts).
  */
 import type { Express } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
@@ -14,8 +14,8 @@ import { resolveTable, type InputOf } from '../config/schema.js';
 import { defaultAudience, resourceUrl } from '../config/validate-resources.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { isGrantActive } from '../grants/grants.js';
-import { appStanding } from '../registry/app-status.js';
-import { createAccessTokenStatus, storeReplayCheck } from '../tokens/revoked-access-tokens.js';
+import { appStanding } from '../clients/app-status.js';
+import { createAccessTokenStatus, storeReplayCheck } from './revoked-access-tokens.js';
 import { createDpopVerifier, DPOP_ALGORITHMS, memoryReplayCheck } from './dpop.js';
 import { createGrantStatus } from './grant-status.js';
 import { createIntrospector } from './introspect.js';

@@ -19,7 +19,7 @@ import {
   InvalidTokenError,
   TokenStoreUnavailableError,
 } from '../errors/bearer-errors.js';
-import { withdrawnScope, type ActiveApp } from '../registry/app-status.js';
+import { withdrawnScope, type ActiveApp } from '../clients/app-status.js';
 import type { DpopPresentation, DpopVerifier } from './dpop.js';
 
 export interface AuthInfo {

@@ -13,8 +13,8 @@ import { errors } from 'oidc-provider';
 import { StoreUnavailableError } from '../../adapters/contract.js';
 import { TokenStoreUnavailableError } from '../errors/bearer-errors.js';
 import type { AuthInfo, TokenVerifier } from '../resource-server/verify.js';
-import type { SecurityEvents } from '../security/events.js';
-import { clientIp } from '../security/request-identity.js';
+import type { SecurityEvents } from '../events/events.js';
+import { clientIp } from '../requests/request-identity.js';
 import { introspectionAllowed, revocationAllowed } from './endpoint-policies.js';
 
 export interface JwtAccessTokenEndpointDeps {

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createExampleApp, TEST_CLIENT, type ExampleAppOptions } from '../../example-app/app.js';
 import type { OAuthKit } from '../../lib/index.js';
-import type { SecurityEvent } from '../../lib/security/events.js';
+import type { SecurityEvent } from '../../lib/events/events.js';
 
 export interface RunningExample {
   issuer: string;

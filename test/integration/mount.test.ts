@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
-import { generateSecrets } from '../../lib/config/secrets.js';
+import { generateSecrets } from '../../lib/keys/generate.js';
 import {
   ConfigurationError,
   mountOAuth,

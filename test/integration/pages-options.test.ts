@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { generateSecrets } from '../../lib/config/secrets.js';
+import { generateSecrets } from '../../lib/keys/generate.js';
 import {
   ConfigurationError,
   mountOAuth,

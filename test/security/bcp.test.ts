@@ -8,7 +8,7 @@ import * as oauth from 'oauth4webapi';
 import fc from 'fast-check';
 import { decodeJwt, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
-import { hashTokenId } from '../../lib/security/hashed-token-ids.js';
+import { hashTokenId } from '../../lib/tokens/hashed-token-ids.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import {

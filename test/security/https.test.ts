@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { generateSecrets } from '../../lib/config/secrets.js';
+import { generateSecrets } from '../../lib/keys/generate.js';
 import { mountOAuth } from '../../lib/index.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { TEST_CLIENT } from '../../example-app/app.js';
 import { securityFromEnv } from '../../example-app/security-env.js';
-import { generateSecrets } from '../../lib/config/secrets.js';
+import { generateSecrets } from '../../lib/keys/generate.js';
 import { resolveOptions } from '../../lib/config/validate.js';
 import { runCli } from '../../lib/keys/cli.js';
 import {

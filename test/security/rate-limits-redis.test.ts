@@ -4,8 +4,8 @@
  */
 import type { Redis } from 'ioredis';
 import { TEST_CLIENT } from '../../example-app/app.js';
-import { createRateLimiters } from '../../lib/security/rate-limits.js';
-import { resolveRateLimits } from '../../lib/security/validate-rate-limits.js';
+import { createRateLimiters } from '../../lib/rate-limits/rate-limits.js';
+import { resolveRateLimits } from '../../lib/rate-limits/validate-rate-limits.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { tokenRequest } from '../helpers/oauth-client.js';
 import { RedisServer } from '../helpers/redis-server.js';

@@ -4,8 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { RELAXED_SCALE, securityFromEnv } from '../../example-app/security-env.js';
-import { ipLimitKey } from '../../lib/security/request-identity.js';
-import { resolveRateLimits } from '../../lib/security/validate-rate-limits.js';
+import { ipLimitKey } from '../../lib/requests/request-identity.js';
+import { resolveRateLimits } from '../../lib/rate-limits/validate-rate-limits.js';
 import { ConfigurationError, type RateLimitOptions } from '../../lib/index.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';

@@ -5,9 +5,9 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ConsumedArtifactReplay } from '../../adapters/contract.js';
-import { claimedClientId, clientIp } from './request-identity.js';
+import { claimedClientId, clientIp } from '../requests/request-identity.js';
 import type { GrantRevocationReason, SecurityEvents } from './events.js';
-import type { SecurityLogger } from './logger.js';
+import type { SecurityLogger } from '../logging/logger.js';
 
 interface ProviderError {
   name?: string;

@@ -10,8 +10,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { boundedCache } from '../cache/bounded-cache.js';
-import { clientIp, ipLimitKey } from './request-identity.js';
-import type { SecurityEvents } from './events.js';
+import { clientIp, ipLimitKey } from '../requests/request-identity.js';
+import type { SecurityEvents } from '../events/events.js';
 import type { RateLimiters } from './rate-limits.js';
 
 const LIMIT = 'clientAuthentication.failuresPerClientAndIp';

@@ -9,7 +9,7 @@
  * operator correlate attempts on one account without learning the name.
  */
 import { createHmac } from 'node:crypto';
-import type { SecurityLogger } from './logger.js';
+import type { SecurityLogger } from '../logging/logger.js';
 
 /** The details each event type carries, besides `type`, `time` and `ip`. */
 export interface SecurityEventDetails {

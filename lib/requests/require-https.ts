@@ -19,3 +19,10 @@ export function requireHttps(): RequestHandler {
     next(httpsRequiredError(page));
   };
 }
+
+/** Production over TLS: Secure cookies, and plain-HTTP requests to the kit refused. Not on the
+ *  http://localhost a host explicitly allowed (`dangerouslyAllowHttpLocalhost`), where Secure
+ *  cookies could not be set at all. */
+export function requiresHttps(options: { production: boolean; issuer: string }): boolean {
+  return options.production && options.issuer.startsWith('https:');
+}

@@ -20,10 +20,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../errors/rate-limited-error.js';
-import { INTERACTION_PATH, ROUTES } from '../provider.js';
-import { claimedClientId, clientIp, ipLimitKey } from './request-identity.js';
+import { INTERACTION_PATH, ROUTES } from '../routes.js';
+import { claimedClientId, clientIp, ipLimitKey } from '../requests/request-identity.js';
 import type { ClientAuthFailures } from './client-auth-failures.js';
-import type { SecurityEvents } from './events.js';
+import type { SecurityEvents } from '../events/events.js';
 import type { LimitName, RateLimiters } from './rate-limits.js';
 import type { CounterStore } from '../../adapters/contract.js';
 

@@ -8,8 +8,8 @@
  * DPoP proofs are single-use through the same store (`setIfAbsent`).
  */
 import type { OAuthStore, RecordStore } from '../../adapters/contract.js';
-import { createGrantStatus, type GrantStatus } from '../resource-server/grant-status.js';
-import type { ProofReplayCheck } from '../resource-server/dpop.js';
+import { createGrantStatus, type GrantStatus } from './grant-status.js';
+import type { ProofReplayCheck } from './dpop.js';
 
 const REVOKED = 'revoked-access-tokens';
 const DPOP_PROOFS = 'dpop-proofs';

@@ -11,9 +11,9 @@
  * `login.locked`, `login.succeeded`); login names appear there only as keyed hashes.
  */
 import type { Request } from 'express';
-import type { SecurityEvents } from './events.js';
+import type { SecurityEvents } from '../events/events.js';
 import type { RateLimiters } from './rate-limits.js';
-import { clientIp, ipLimitKey } from './request-identity.js';
+import { clientIp, ipLimitKey } from '../requests/request-identity.js';
 
 /** The outcome of a guarded sign-in attempt. */
 export type LoginAttempt<A> =

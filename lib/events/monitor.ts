@@ -13,7 +13,7 @@
 import { createHmac } from 'node:crypto';
 import type { CounterStore } from '../../adapters/contract.js';
 import type { SecurityEvent, SecurityEventType } from './events.js';
-import type { SecurityLogger } from './logger.js';
+import type { SecurityLogger } from '../logging/logger.js';
 
 /** The series the monitoring page charts, in order. */
 export const SERIES = [

@@ -3,8 +3,8 @@
  * around the registry rather than inside it, so the registry stays about apps; every caller
  * (developer pages, JSON API, host code using `kit.apps`) goes through this wrapper.
  */
-import type { AppRegistry } from '../registry/registry.js';
-import type { SecurityEvents } from './events.js';
+import type { AppRegistry } from './registry.js';
+import type { SecurityEvents } from '../events/events.js';
 
 export function reportAppEvents(registry: AppRegistry, events: SecurityEvents): AppRegistry {
   return {
