@@ -9,6 +9,8 @@ export type { ResourceServer, ResourceServerOptions } from './resource-server/st
 export type { IntrospectionSettings } from './resource-server/introspect.js';
 export type { AuthInfo } from './resource-server/verify.js';
 export { oauthErrorHandler } from './errors/error-handler.js';
+export { KitError } from './errors/kit-error.js';
+export type { KitErrorCode } from './errors/kit-error.js';
 export {
   BearerError,
   InvalidRequestError,

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccountHooks } from './config/options.js';
+import { writeJsonError } from './errors/json-error.js';
 import { BearerError, InsufficientScopeError, InvalidTokenError } from './errors/bearer-errors.js';
 import { releasedClaims } from './oidc/claims.js';
 import { getAccessToken } from './resource-server/get-token.js';
@@ -65,10 +66,12 @@ export function userinfoEndpoint(deps: {
       return;
     }
     if (req.method !== 'GET' && req.method !== 'POST') {
-      res.statusCode = 405;
-      res.setHeader('Allow', 'GET, POST, OPTIONS');
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ error: 'invalid_request', error_description: 'Use GET or POST.' }));
+      writeJsonError(
+        res,
+        405,
+        { error: 'invalid_request', error_description: 'Use GET or POST.' },
+        { Allow: 'GET, POST, OPTIONS' },
+      );
       return;
     }
     try {
@@ -78,10 +81,7 @@ export function userinfoEndpoint(deps: {
       res.end(JSON.stringify(claims));
     } catch (error) {
       if (!(error instanceof BearerError)) throw error;
-      res.statusCode = error.status;
-      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify(error.toJSON()));
+      writeJsonError(res, error.status, error.toJSON(), error.headers);
     }
   };
 }

@@ -1,8 +1,11 @@
 /**
- * RFC 6750 errors as classes. Each carries its status, its `WWW-Authenticate` header (built in
- * one place) and an RFC-shaped JSON body. requireScope passes them to `next(err)`; Express's own
- * final handler already honours `status` and `headers`, and `oauthErrorHandler()` adds the body.
+ * RFC 6750 errors as classes on the kit's error base (kit-error.ts). Each carries its status,
+ * its `WWW-Authenticate` header (built in one place) and an RFC-shaped JSON body. requireScope
+ * passes them to `next(err)`; Express's own final handler already honours `status` and
+ * `headers`, and `oauthErrorHandler()` adds the body.
  */
+import { KitError } from './kit-error.js';
+
 export type BearerErrorCode =
   | 'invalid_request'
   | 'invalid_token'
@@ -17,11 +20,9 @@ function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, '\\$&')}"`;
 }
 
-export class BearerError extends Error {
-  readonly status: number;
-  /** Absent when the request carried no credentials at all (RFC 6750 §3.1). */
+export class BearerError extends KitError {
+  /** Absent when the request carried no credentials at all (RFC 6750 §3.1); `error` is then `invalid_token`. */
   readonly code: BearerErrorCode | undefined;
-  readonly description: string | undefined;
   /** Scopes the resource requires (insufficient_scope), or to ask for first (no token). */
   scope: string | undefined;
   realm: string | undefined;
@@ -31,23 +32,17 @@ export class BearerError extends Error {
   scheme: AuthScheme = 'Bearer';
   /** Set when the resource server accepts DPoP: a DPoP challenge names these `algs`. */
   dpopAlgorithms: readonly string[] | undefined;
-  readonly expose = true;
 
   constructor(status: number, code: BearerErrorCode | undefined, description?: string, scope?: string) {
-    super(description ?? code ?? 'authentication required');
+    super(status, code ?? 'invalid_token', description, { expose: true });
+    this.message = description ?? code ?? 'authentication required';
     this.name = 'BearerError';
-    this.status = status;
     this.code = code;
-    this.description = description;
     this.scope = scope;
   }
 
-  get statusCode(): number {
-    return this.status;
-  }
-
   /** Read by Express's final handler too. */
-  get headers(): Record<string, string> {
+  override get headers(): Record<string, string> {
     if (this.status === 503) return { 'Retry-After': '1' };
     const params: string[] = [];
     if (this.realm) params.push(`realm=${quote(this.realm)}`);
@@ -65,9 +60,9 @@ export class BearerError extends Error {
     return { 'WWW-Authenticate': params.length ? `Bearer ${params.join(', ')}` : 'Bearer' };
   }
 
-  toJSON(): Record<string, string> {
+  override toJSON(): { error: string; error_description?: string; scope?: string } {
     return {
-      error: this.code ?? 'invalid_token',
+      error: this.error,
       ...(this.description ? { error_description: this.description } : {}),
       ...(this.scope ? { scope: this.scope } : {}),
     };

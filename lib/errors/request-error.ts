@@ -1,26 +1,26 @@
 /**
  * A request the kit refuses before oidc-provider sees it (rate limit, plain HTTP in
- * production). `kitErrorHandler` answers it with `status`, `headers` and an RFC 6749-shaped
- * JSON body, or with the kit's error page on browser routes.
+ * production, a form that cannot be verified). `kitErrorHandler` answers it with `status`,
+ * `headers` and an RFC 6749-shaped JSON body, or with the kit's error page on browser routes.
  */
-export class KitRequestError extends Error {
-  readonly expose = true;
+import { KitError, type KitErrorCode } from './kit-error.js';
+
+export class KitRequestError extends KitError {
+  declare readonly description: string;
+
   constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly error_description: string,
+    status: number,
+    error: KitErrorCode,
+    description: string,
     /** Answer with the HTML error page (browser routes) rather than JSON. */
     readonly page: boolean,
   ) {
-    super(error_description);
+    super(status, error, description, { expose: true });
     this.name = 'KitRequestError';
   }
 
-  get headers(): Record<string, string> {
-    return {};
-  }
-
-  toJSON(): { error: string; error_description: string } {
-    return { error: this.error, error_description: this.error_description };
+  /** The description under its RFC 6749 name. */
+  get error_description(): string {
+    return this.description;
   }
 }

@@ -6,11 +6,11 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { join } from 'node:path';
-import { StoreUnavailableError } from '../../adapters/contract.js';
 import { accountLabel } from '../accounts/label.js';
 import type { ResolvedOptions } from '../config/options.js';
 import type { HtmlErrorRenderer } from '../errors/error-page.js';
-import { storeOutageAnswer } from '../errors/json-error.js';
+import { answerError } from '../errors/kit-error-handler.js';
+import { KitRequestError } from '../errors/request-error.js';
 import { INTERACTION_PATH, ROUTES } from '../routes.js';
 import { pageSecurityHeaders } from '../rendering/page-headers.js';
 import { METADATA_DOCUMENT } from '../clients/metadata-document.js';
@@ -156,7 +156,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post(`${INTERACTION_PATH}/:uid/switch-account`, body, async (req, res) => {
     const { uid, params } = await provider.interactionDetails(req, res);
     if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
-      throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
+      throw formExpired();
     }
     await endProviderSession(provider, req, res);
     const again = new URLSearchParams();
@@ -190,9 +190,9 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post(`${INTERACTION_PATH}/:uid/login`, body, async (req, res) => {
     const { uid, prompt, params } = await provider.interactionDetails(req, res);
     if (prompt.name !== 'login')
-      throw new InteractionError('invalid_request', 'This sign-in form has expired.');
+      throw new KitRequestError(400, 'invalid_request', 'This sign-in form has expired.', true);
     if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
-      throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
+      throw formExpired();
     }
     // The login guard (rate-limits/login-guard.ts): the per-account lockout, checked before the
     // password; this route's IP limit was counted by the rate-limit middleware.
@@ -220,10 +220,10 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const details = await provider.interactionDetails(req, res);
     const { uid, prompt, params, session, grantId } = details;
     if (prompt.name !== 'consent' || !session) {
-      throw new InteractionError('invalid_request', 'This consent form has expired.');
+      throw new KitRequestError(400, 'invalid_request', 'This consent form has expired.', true);
     }
     if (!csrf.verify(uid, field(req.body, 'csrf_token'))) {
-      throw new InteractionError('invalid_request', 'The form could not be verified. Please try again.', 403);
+      throw formExpired();
     }
     const decision = field(req.body, 'decision');
     const clientId = String(params.client_id);
@@ -236,12 +236,13 @@ export function interactionRouter(deps: InteractionDeps): Router {
         false,
       );
     }
-    if (decision !== 'approve') throw new InteractionError('invalid_request', 'Choose Approve or Deny.');
+    if (decision !== 'approve')
+      throw new KitRequestError(400, 'invalid_request', 'Choose Approve or Deny.', true);
 
     const grant = grantId
       ? await provider.Grant.find(grantId)
       : new provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
-    if (!grant) throw new InteractionError('invalid_request', 'This authorization has expired.');
+    if (!grant) throw new KitRequestError(400, 'invalid_request', 'This authorization has expired.', true);
     const missing = prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -266,37 +267,15 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
 
   // Expired or unknown interactions and refused forms end on the kit's error page, never a 500.
-  router.use(INTERACTION_PATH, async (err: unknown, req: Request, res: Response, next: NextFunction) => {
+  router.use(INTERACTION_PATH, (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const known = err as {
-      statusCode?: number;
-      status?: number;
-      error?: string;
-      error_description?: string;
-      expose?: boolean;
-    };
-    const exposed = err instanceof InteractionError || known.expose === true;
-    const status = exposed ? (known.statusCode ?? known.status ?? 400) : 500;
-    if (!exposed) {
-      options.logger.error(
-        { event: 'server_error', route: 'interaction', errorName: (err as Error)?.name },
-        'server_error',
-      );
-    }
-    // A store outage (503): the browser may retry in a second.
-    if (err instanceof StoreUnavailableError) res.set(storeOutageAnswer(err).headers);
-    const html = await deps.renderErrorPage(req, {
-      status,
-      error: !exposed
-        ? 'server_error'
-        : status === 403
-          ? 'form_expired'
-          : err instanceof StoreUnavailableError
-            ? 'temporarily_unavailable'
-            : (known.error ?? 'invalid_request'),
-      ...(exposed && known.error_description ? { description: known.error_description } : {}),
-    });
-    res.status(status).type('html').send(html);
+    const { renderErrorPage } = deps;
+    answerError(err, req, res, {
+      renderErrorPage,
+      logger: options.logger,
+      route: 'interaction',
+      page: true,
+    }).catch(next);
   });
 
   return router;
@@ -307,13 +286,7 @@ function tooManyAttempts(seconds: number): string {
   return `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
 
-class InteractionError extends Error {
-  readonly expose = true;
-  constructor(
-    readonly error: string,
-    readonly error_description: string,
-    readonly statusCode = 400,
-  ) {
-    super(error_description);
-  }
+/** A form whose CSRF token does not verify: 403, the "page has expired" page. */
+function formExpired(): KitRequestError {
+  return new KitRequestError(403, 'form_expired', 'The form could not be verified. Please try again.', true);
 }

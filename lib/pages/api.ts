@@ -13,13 +13,14 @@
  *   GET    {api}/scope-requests            administrators: pending requests
  *   POST   {api}/scope-requests            administrators: { client_id, scope, decision: approve|reject }
  *
- * Errors are `{ error, error_description }` (RFC 7591 codes where one fits). The session cookie
- * authenticates, so writes must be JSON (a cross-site form cannot send it without a CORS
- * preflight, which the kit never grants) and cross-site fetches are refused outright.
+ * Errors are `{ error, error_description }` (RFC 7591 codes where one fits), written by the
+ * kit's one JSON renderer (errors/json-error.ts). The session cookie authenticates, so writes
+ * must be JSON (a cross-site form cannot send it without a CORS preflight, which the kit never
+ * grants) and cross-site fetches are refused outright.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { StoreUnavailableError } from '../../adapters/contract.js';
-import { storeOutageAnswer } from '../errors/json-error.js';
+import { answerError } from '../errors/kit-error-handler.js';
+import { KitRequestError } from '../errors/request-error.js';
 import { RegistryError } from '../registry/errors.js';
 import type { AppInput, RegisteredApp } from '../registry/registry.js';
 import type { PageDeps } from './common.js';
@@ -92,10 +93,7 @@ export function developerApi(deps: PageDeps): Router {
       throw new RegistryError('invalid_request', 'Send a JSON body (Content-Type: application/json).');
     }
     const signedIn = await guard.user(req);
-    if (!signedIn) {
-      res.status(401).json({ error: 'login_required', error_description: 'Sign in to the product first.' });
-      return;
-    }
+    if (!signedIn) throw new KitRequestError(401, 'login_required', 'Sign in to the product first.', false);
     res.locals.oauthKitApiUser = signedIn;
     next();
   });
@@ -182,32 +180,10 @@ export function developerApi(deps: PageDeps): Router {
   // Unknown paths under the API answer JSON too.
   router.use(base, (_req, _res, next) => next(new RegistryError('not_found', 'No such endpoint.')));
 
-  router.use(base, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  router.use(base, (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    if (err instanceof RegistryError) {
-      res.status(err.status).json(err.toJSON());
-      return;
-    }
-    if (err instanceof StoreUnavailableError) {
-      const outage = storeOutageAnswer(err);
-      res.status(outage.status).set(outage.headers).json(outage.body);
-      return;
-    }
-    const known = err as { status?: number; expose?: boolean };
-    if (known.expose === true && typeof known.status === 'number' && known.status < 500) {
-      // body-parser: malformed JSON, too large, unsupported charset.
-      res
-        .status(known.status)
-        .json({ error: 'invalid_request', error_description: 'The body could not be read as JSON.' });
-      return;
-    }
-    deps.logger.error(
-      { event: 'server_error', route: 'developer_api', errorName: (err as Error)?.name },
-      'server_error',
-    );
-    res
-      .status(500)
-      .json({ error: 'server_error', error_description: 'Something went wrong. Please try again.' });
+    const { renderErrorPage, logger } = deps;
+    answerError(err, req, res, { renderErrorPage, logger, route: 'developer_api', page: false }).catch(next);
   });
 
   return router;

@@ -1,15 +1,14 @@
 /** What every people's page shares: the signed-in user, CSRF checks, rendering and errors. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
-import { StoreUnavailableError } from '../../adapters/contract.js';
 import type { ResolvedPagesOptions } from '../config/options.js';
 import type { SelfRegisteredClients } from '../clients/self-registered.js';
-import type { ErrorPageFailure, HtmlErrorRenderer } from '../errors/error-page.js';
+import type { HtmlErrorRenderer } from '../errors/error-page.js';
 import type { SecurityLogger } from '../logging/logger.js';
-import { storeOutageAnswer } from '../errors/json-error.js';
+import { answerError } from '../errors/kit-error-handler.js';
+import { KitRequestError } from '../errors/request-error.js';
 import type { ViewName, ViewRenderer } from '../rendering/views.js';
 import type { Authorizations } from '../registry/authorizations.js';
-import { RegistryError } from '../registry/errors.js';
 import type { AppRegistry } from '../registry/registry.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
 import type { SecretFlash } from './flash.js';
@@ -91,12 +90,9 @@ export function signedIn(deps: PageDeps): RequestHandler {
     if (!user) return deps.guard.redirectToSignIn(req, res);
     res.locals.oauthKitUser = user;
     if (req.method === 'POST' && !deps.guard.verifyCsrf(req, user, field(req, 'csrf_token'))) {
-      const html = await deps.renderErrorPage(req, {
-        status: 403,
-        error: 'form_expired',
-        description: 'CSRF token missing or invalid.',
-      });
-      return void res.status(403).type('html').send(html);
+      const expired = new KitRequestError(403, 'form_expired', 'CSRF token missing or invalid.', true);
+      const { renderErrorPage, logger } = deps;
+      return answerError(expired, req, res, { renderErrorPage, logger, route: 'pages', page: true });
     }
     next();
   };
@@ -126,31 +122,10 @@ export async function renderPage(
 
 /** Errors on page routes end on a page, never a stack trace. */
 export function pageErrors(deps: PageDeps) {
-  return async function pageErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction) {
+  return function pageErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction) {
     if (res.headersSent) return next(err);
-    const known = err as { status?: number; expose?: boolean };
-    let failure: ErrorPageFailure = { status: 500, error: 'server_error' };
-    if (err instanceof RegistryError) {
-      failure = { status: err.status, error: err.code, description: err.description };
-    } else if (err instanceof StoreUnavailableError) {
-      const outage = storeOutageAnswer(err);
-      res.set(outage.headers);
-      failure = { status: outage.status, error: 'temporarily_unavailable' };
-    } else if (known.expose === true && typeof known.status === 'number' && known.status < 500) {
-      // body-parser's errors (too large, malformed): the request, not the server, is at fault.
-      failure = {
-        status: known.status,
-        error: 'invalid_request',
-        description: 'The form could not be read.',
-      };
-    } else {
-      deps.logger.error(
-        { event: 'server_error', route: 'pages', errorName: (err as Error)?.name },
-        'server_error',
-      );
-    }
     const clientId = typeof req.params?.clientId === 'string' ? req.params.clientId : undefined;
-    const html = await deps.renderErrorPage(req, { ...failure, ...(clientId ? { clientId } : {}) });
-    res.status(failure.status).type('html').send(html);
+    const { renderErrorPage, logger } = deps;
+    answerError(err, req, res, { renderErrorPage, logger, route: 'pages', page: true, clientId }).catch(next);
   };
 }

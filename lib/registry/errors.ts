@@ -1,7 +1,10 @@
 /**
  * Errors of the app registry. Pages and the JSON API both answer them: the code follows RFC 7591
- * (client registration) where one fits, so automation can `switch` on it.
+ * (client registration) where one fits, so automation can `switch` on it. On the kit's error
+ * base (errors/kit-error.ts): `error` and `code` are the same code.
  */
+import { KitError } from '../errors/kit-error.js';
+
 export type RegistryErrorCode =
   | 'invalid_request'
   | 'invalid_redirect_uri'
@@ -21,21 +24,20 @@ const STATUS: Record<RegistryErrorCode, number> = {
   limit_exceeded: 409,
 };
 
-export class RegistryError extends Error {
-  readonly expose = true;
-  readonly status: number;
+export class RegistryError extends KitError {
+  declare readonly description: string;
+  declare readonly error: RegistryErrorCode;
   constructor(
     readonly code: RegistryErrorCode,
-    readonly description: string,
+    description: string,
     /** Per-field messages for forms (`name`, `homepage_url`, `redirect_uris`, ...). */
     readonly fields: Readonly<Record<string, string>> = {},
   ) {
-    super(description);
+    super(STATUS[code], code, description, { expose: true });
     this.name = 'RegistryError';
-    this.status = STATUS[code];
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): { error: string; error_description: string; fields?: Record<string, string> } {
     return {
       error: this.code,
       error_description: this.description,

@@ -10,6 +10,7 @@
  */
 import type { FeedMessage, RevocationFeed } from '../../adapters/contract.js';
 import { boundedCache } from '../cache/bounded-cache.js';
+import { KitError } from '../errors/kit-error.js';
 
 /**
  * `T` is what an alive answer carries: `true` for grants and tokens; for clients, what was
@@ -43,9 +44,11 @@ export interface GrantStatus<T = true> {
   close(): void;
 }
 
-export class FeedDownError extends Error {
+/** `whenFeedDown: 'fail-closed'` while the feed is down: the verifier answers 503. */
+export class FeedDownError extends KitError {
   constructor() {
-    super('revocation feed is down');
+    super(503, 'temporarily_unavailable', 'revocation feed is down', { expose: false });
+    this.name = 'FeedDownError';
   }
 }
 

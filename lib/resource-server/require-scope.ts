@@ -238,7 +238,7 @@ function scopeGuard(bind: Bind): ScopeGuard {
     middleware(bind, scopes, (held, w) => scopes.every((s) => holdsScope(held, s, w)), scopes.join(' '));
   // Without a token, a client is told to ask for the first of the alternatives.
   guard.any = (...scopes: string[]) => {
-    if (scopes.length === 0) throw new Error('oauth-kit: requireScope.any() needs at least one scope.');
+    if (scopes.length === 0) throw new ConfigurationError('requireScope.any()', 'needs at least one scope.');
     return middleware(bind, scopes, (held, w) => scopes.some((s) => holdsScope(held, s, w)), scopes[0]!);
   };
   return guard;

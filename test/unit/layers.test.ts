@@ -15,10 +15,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Lowest first. A module may import its own layer and the layers above it in this list. */
 export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> = [
-  // The configuration error, the option-schema machinery and the bounded cache: the stores use them too.
+  // The error base, the configuration error, the option-schema machinery and the bounded
+  // cache: the stores use them too.
   {
     name: 'foundations',
     paths: [
+      'lib/errors/kit-error.ts',
       'lib/errors/configuration-error.ts',
       'lib/config/schema.ts',
       'lib/config/checks.ts',
