@@ -13,6 +13,8 @@ import {
   type RevocationFeed,
 } from './contract.js';
 import type { Clock } from '../lib/cache/bounded-cache.js';
+import { isFunction, positiveInteger } from '../lib/config/checks.js';
+import { option, resolveTable, type InputOf } from '../lib/config/schema.js';
 import { createMemoryCounters, MAX_MEMORY_COUNTERS } from './memory-counters.js';
 
 interface Entry {
@@ -21,18 +23,28 @@ interface Entry {
   expiresAt: number;
 }
 
-const SWEEP_EVERY_MS = 60_000;
 const GRANT_BOUND: ReadonlySet<string> = new Set(GRANT_BOUND_MODELS);
 
-export interface MemoryStoreOptions {
+/** `createMemoryStore`'s options, declared once (doc, default, check) like the kit's own. */
+export const MEMORY_STORE_OPTIONS = {
   /** How often expired entries are swept (ms). Reads never return expired entries anyway. */
-  sweepIntervalMs?: number;
-  /** The clock expiry runs on (epoch ms). Tests move it; default `Date.now`. */
-  now?: Clock;
-}
+  sweepIntervalMs: option({ default: 60_000, parse: positiveInteger(' of milliseconds') }),
+  /**
+   * The clock expiry runs on (epoch ms). Tests move it.
+   * @default `Date.now`
+   */
+  now: option({ default: Date.now, parse: isFunction<Clock>('() => number (epoch ms)') }),
+};
+
+export type MemoryStoreOptions = InputOf<typeof MEMORY_STORE_OPTIONS>;
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore {
-  const now = options.now ?? Date.now;
+  const { now, sweepIntervalMs } = resolveTable(
+    MEMORY_STORE_OPTIONS,
+    options,
+    'createMemoryStore.',
+    'a createMemoryStore option',
+  );
   /** model name → id → entry */
   const models = new Map<string, Map<string, Entry>>();
   /** "Model:grantId" → ids of that model issued under the grant */
@@ -82,7 +94,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OAuthStore 
     for (const [key, ids] of grantIndex) if (ids.size === 0) grantIndex.delete(key);
   }
 
-  const timer = setInterval(sweep, options.sweepIntervalMs ?? SWEEP_EVERY_MS);
+  const timer = setInterval(sweep, sweepIntervalMs);
   timer.unref();
 
   class MemoryAdapter implements Adapter {
