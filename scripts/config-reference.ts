@@ -13,7 +13,8 @@ import ts from 'typescript';
 import { MEMORY_STORE_OPTIONS } from '../adapters/memory.js';
 import { REDIS_STORE_OPTIONS } from '../adapters/redis/options.js';
 import * as defaults from '../lib/config/defaults.js';
-import type { Option, Table } from '../lib/config/schema.js';
+import * as rateLimits from '../lib/rate-limits/rate-limit-options.js';
+import { resolveOption, type Option, type Table } from '../lib/config/schema.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 export const REFERENCE_FILE = join(ROOT, 'docs', 'configuration.md');
@@ -23,18 +24,30 @@ const END = '<!-- END generated -->';
 /** The tables by name, as the sources export them. */
 const TABLES: Record<string, Table> = {
   ...defaults,
+  ...rateLimits,
   REDIS_STORE_OPTIONS,
   MEMORY_STORE_OPTIONS,
 } as unknown as Record<string, Table>;
-const SOURCES = ['lib/config/defaults.ts', 'adapters/redis/options.ts', 'adapters/memory.ts'];
+const SOURCES = [
+  'lib/config/defaults.ts',
+  'lib/rate-limits/rate-limit-options.ts',
+  'adapters/redis/options.ts',
+  'adapters/memory.ts',
+];
 
-/** Sections of the reference: a table, its heading and its introduction. */
-const SECTIONS: Array<[table: string, heading: string, intro: string]> = [
+/** Sections of the reference: a table, its heading, its introduction and its options' prefix. */
+const SECTIONS: Array<[table: string, heading: string, intro: string, prefix?: string]> = [
   ['KIT_OPTIONS', '`mountOAuth(app, options)`', ''],
   [
     'RESOURCE_SERVER_OPTIONS',
     '`resourceServer`',
     "How `requireScope()` checks tokens: `mountOAuth`'s `resourceServer` option, and options of `mountResourceServer` too.",
+  ],
+  [
+    'RATE_LIMIT_OPTIONS',
+    '`rateLimits`',
+    "`mountOAuth`'s rate limits and login lockout ([security.md](security.md#rate-limits-and-login-lockout)). A limit is `{ points, durationSeconds }`: override either field, the other keeps its default.",
+    'rateLimits.',
   ],
   ['STANDALONE_OPTIONS', '`mountResourceServer(app, options)`', ''],
   ['REDIS_STORE_OPTIONS', '`createRedisStore(options)`', ''],
@@ -66,7 +79,7 @@ function readSources(): Map<string, Entry[]> {
       for (const declaration of statement.declarationList.declarations) {
         const init = declaration.initializer;
         if (!init || !ts.isObjectLiteralExpression(init) || !ts.isIdentifier(declaration.name)) continue;
-        if (!declaration.name.text.endsWith('_OPTIONS')) continue;
+        if (!/_(OPTIONS|LIMITS)$/.test(declaration.name.text)) continue;
         tables.set(declaration.name.text, init.properties.map(entryOf));
       }
     }
@@ -89,7 +102,10 @@ function entryOf(property: ts.ObjectLiteralElementLike): Entry {
   const name = property.name.getText();
   const docs = ts.getJSDocCommentsAndTags(property).filter(ts.isJSDoc);
   const doc = docs.map((d) => ts.getTextOfJSDocComment(d.comment) ?? '').join(' ');
-  const defaultTag = docs.flatMap((d) => d.tags ?? []).find((tag) => tag.tagName.text === 'default');
+  const tags = docs.flatMap((d) => d.tags ?? []);
+  const defaultTag = tags.find((tag) => tag.tagName.text === 'default');
+  // `@options TABLE`: an option whose own parse resolves a table (`rateLimits.store`).
+  const optionsTag = tags.find((tag) => tag.tagName.text === 'options');
   if (!doc) throw new Error(`${name}: every option needs a doc comment`);
   let call = property.initializer;
   let kind = '';
@@ -106,6 +122,7 @@ function entryOf(property: ts.ObjectLiteralElementLike): Entry {
       nested = first.text;
     break;
   }
+  nested ??= optionsTag ? ts.getTextOfJSDocComment(optionsTag.comment)?.trim() : undefined;
   return {
     name,
     doc: doc.replace(/\s+/g, ' ').trim(),
@@ -125,6 +142,13 @@ function show(value: unknown): string {
 
 function defaultText(entry: Entry, spec: Option<never, unknown>): string {
   if (spec.required) return 'required';
+  if (entry.kind === 'limit') {
+    const { points, durationSeconds } = resolveOption(spec, undefined, '', { issuer: '' }) as Record<
+      string,
+      number
+    >;
+    return `default: ${points} per ${durationSeconds} s`;
+  }
   if (entry.defaultTag) return `default: ${entry.defaultTag}`;
   if (entry.kind === 'switchable') return 'default: on';
   const value = spec.default;
@@ -171,10 +195,10 @@ export function renderReference(): string {
   const sources = readSources();
   const shared = new Set(SECTIONS.map(([table]) => table));
   const out: string[] = [];
-  for (const [table, heading, intro] of SECTIONS) {
+  for (const [table, heading, intro, prefix] of SECTIONS) {
     out.push(`### ${heading}`, '');
     if (intro) out.push(intro, '');
-    out.push(...renderTable(table, '', sources, shared), '');
+    out.push(...renderTable(table, prefix ?? '', sources, shared), '');
   }
   return out.join('\n');
 }

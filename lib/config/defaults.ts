@@ -339,8 +339,8 @@ export const KIT_OPTIONS = {
    */
   views: option({ parse: (value: string, at: string): string | undefined => isText(value, at) }),
   /**
-   * Rate limits and login lockout ([security.md](security.md)); `{ store: { redis } }` shares
-   * them between processes.
+   * Rate limits and login lockout, each listed under `rateLimits` below; `{ store: { redis } }`
+   * shares them between processes.
    * @default on, in memory, `DEFAULT_RATE_LIMITS`
    */
   rateLimits: option({

@@ -7,7 +7,6 @@
  * slow costs a request at most that long, and the limit is then kept on this process's own
  * counters (the insurance limiter) until Redis answers again.
  */
-import type { Redis } from 'ioredis';
 import { RedisStalledError, stallGuard } from '../../adapters/redis/stall-guard.js';
 import {
   RateLimiterMemory,
@@ -15,82 +14,28 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import type { InputOf, ResolvedOf } from '../config/schema.js';
+import type { LOCKOUT_LIMITS, RATE_LIMIT_OPTIONS, TOKEN_LIMITS } from './rate-limit-options.js';
+import { resolveRateLimits } from './validate-rate-limits.js';
 
 /** `points` requests per `durationSeconds`, per key. */
-export interface RateLimit {
-  points: number;
-  durationSeconds: number;
-}
+export type RateLimit = ResolvedOf<typeof TOKEN_LIMITS>['perIp'];
 
 /** After `failures` wrong passwords within `windowSeconds`, the account's login is locked for
  *  `lockoutSeconds`; each further lockout within a day doubles it, up to `maxLockoutSeconds`. */
-export interface LockoutPolicy {
-  failures: number;
-  windowSeconds: number;
-  lockoutSeconds: number;
-  maxLockoutSeconds: number;
-}
+export type LockoutPolicy = ResolvedOf<typeof LOCKOUT_LIMITS>;
 
-export interface RateLimitSettings {
-  token: { perClient: RateLimit; perIp: RateLimit };
-  authorize: { perIp: RateLimit; perIpPerHour: RateLimit };
-  login: { perIp: RateLimit; perAccount: LockoutPolicy };
-  revocation: { perClient: RateLimit; perIp: RateLimit };
-  introspection: { perClient: RateLimit; perIp: RateLimit };
-  /** Dynamic client registration (`registration` option), per IP. */
-  registration: { perIp: RateLimit };
-  /** The developer JSON API (`pages.paths.api`), per IP. */
-  developerApi: { perIp: RateLimit };
-  /** Wrong client secrets (token, revocation, introspection), per client and source IP. */
-  clientAuthentication: { failuresPerClientAndIp: RateLimit };
-}
+/** Every limit, resolved: config/defaults.ts' `rateLimits` (tables in rate-limit-options.ts). */
+export type RateLimitSettings = Omit<ResolvedOf<typeof RATE_LIMIT_OPTIONS>, 'store' | 'scale'>;
 
 /** Where counters live: this process, or the host's Redis. */
-export type RateLimitStore =
-  | 'memory'
-  | {
-      redis: Redis;
-      keyPrefix?: string;
-      /** Upper bound (ms) on each limiter call; past it this process counts alone. Default 1000. */
-      commandTimeoutMs?: number;
-    };
+export type RateLimitStore = NonNullable<RateLimitOptions['store']>;
 
-export const DEFAULT_LIMITER_TIMEOUT_MS = 1000;
+/** The `rateLimits` option: `store`, `scale`, and overrides, field by field, of DEFAULT_RATE_LIMITS. */
+export type RateLimitOptions = InputOf<typeof RATE_LIMIT_OPTIONS>;
 
-export type RateLimitOptions = {
-  /** Default `'memory'` (one process). Pass `{ redis }` when the app runs as several processes. */
-  store?: RateLimitStore;
-  /** Multiplies every limit; `1000` is the benchmarking switch (`RATE_LIMITS=relaxed`). Default 1. */
-  scale?: number;
-} & {
-  /** Overrides, field by field, of DEFAULT_RATE_LIMITS. */
-  [E in keyof RateLimitSettings]?: { [K in keyof RateLimitSettings[E]]?: Partial<RateLimitSettings[E][K]> };
-};
-
-export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
-  token: { perClient: { points: 600, durationSeconds: 60 }, perIp: { points: 600, durationSeconds: 60 } },
-  authorize: {
-    perIp: { points: 300, durationSeconds: 60 },
-    // Each authorization without a signed-in, consenting user starts an interaction the store
-    // keeps for an hour: this bounds how many one IP can hold.
-    perIpPerHour: { points: 1000, durationSeconds: 60 * 60 },
-  },
-  login: {
-    perIp: { points: 100, durationSeconds: 15 * 60 },
-    perAccount: { failures: 5, windowSeconds: 15 * 60, lockoutSeconds: 60, maxLockoutSeconds: 60 * 60 },
-  },
-  revocation: {
-    perClient: { points: 300, durationSeconds: 60 },
-    perIp: { points: 300, durationSeconds: 60 },
-  },
-  introspection: {
-    perClient: { points: 600, durationSeconds: 60 },
-    perIp: { points: 600, durationSeconds: 60 },
-  },
-  registration: { perIp: { points: 20, durationSeconds: 60 * 60 } },
-  developerApi: { perIp: { points: 120, durationSeconds: 60 } },
-  clientAuthentication: { failuresPerClientAndIp: { points: 20, durationSeconds: 10 * 60 } },
-};
+/** Every limit's default. */
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = resolveRateLimits(undefined).settings;
 
 /** Names of the counted limits, as they appear in `rate_limit.exceeded` events. */
 export type LimitName =
@@ -120,7 +65,7 @@ export interface RateLimiters {
 }
 
 export interface ResolvedRateLimits {
-  store: RateLimitStore;
+  store: ResolvedOf<typeof RATE_LIMIT_OPTIONS>['store'];
   scale: number;
   settings: RateLimitSettings;
 }
@@ -130,10 +75,11 @@ export function createRateLimiters(
   onStoreError: (error: unknown) => void,
 ): RateLimiters {
   const { store, scale, settings } = config;
-  const prefix = typeof store === 'object' ? (store.keyPrefix ?? 'oauth-kit:rl') : 'oauth-kit:rl';
+  // In memory the prefix only names the limiters.
+  const prefix = store === 'memory' ? 'oauth-kit:rl' : store.keyPrefix;
 
   const guard = store === 'memory' ? undefined : stallGuard(store.redis);
-  const timeoutMs = store === 'memory' ? 0 : (store.commandTimeoutMs ?? DEFAULT_LIMITER_TIMEOUT_MS);
+  const timeoutMs = store === 'memory' ? 0 : store.commandTimeoutMs;
 
   /** One limit's counters: shared in Redis, with this process's own as insurance. */
   interface Limiter {
