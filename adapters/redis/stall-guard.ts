@@ -19,14 +19,19 @@
  * It only listens: the host's connection and its options are left as they are.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { KitError } from '../../lib/errors/kit-error.js';
 
 type Connection = Redis | Cluster;
 
-/** The Redis connection did not answer in time, or has not answered since it last did not. */
-export class RedisStalledError extends Error {
+/**
+ * The Redis connection did not answer in time, or has not answered since it last did not. On
+ * the kit's error base, not exposed: the store answers it as its StoreUnavailableError (503),
+ * the rate limits fall back to their own counters.
+ */
+export class RedisStalledError extends KitError {
   readonly code = 'OAUTH_KIT_REDIS_STALLED';
   constructor() {
-    super('Redis did not answer in time');
+    super(503, 'temporarily_unavailable', 'Redis did not answer in time', { expose: false });
     this.name = 'RedisStalledError';
   }
 }

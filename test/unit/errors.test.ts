@@ -16,6 +16,7 @@ import {
 } from '../../lib/index.js';
 import { errorAnswer } from '../../lib/errors/json-error.js';
 import { FeedDownError } from '../../lib/resource-server/grant-status.js';
+import { RedisStalledError } from '../../adapters/redis/stall-guard.js';
 
 function recordingLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -32,6 +33,7 @@ test('the public error classes share one base with a stable code', () => {
     new RegistryError('not_found', 'No such app.'),
     new ConfigurationError('issuer', 'is required.'),
     new FeedDownError(),
+    new RedisStalledError(),
   ];
   const summary = errors.map((e) => [e.name, e.status, e.error, e.expose] as const);
   expect(summary).toEqual([
@@ -42,6 +44,7 @@ test('the public error classes share one base with a stable code', () => {
     ['RegistryError', 404, 'not_found', true],
     ['ConfigurationError', 500, 'server_error', false],
     ['FeedDownError', 503, 'temporarily_unavailable', false],
+    ['RedisStalledError', 503, 'temporarily_unavailable', false],
   ]);
   for (const e of errors) expect(e).toBeInstanceOf(Error);
   // Callers switch on the code; the union makes a typo a compile error.
@@ -50,6 +53,7 @@ test('the public error classes share one base with a stable code', () => {
     'TokenStoreUnavailableError',
     'RateLimitedError',
     'FeedDownError',
+    'RedisStalledError',
   ]);
 });
 
