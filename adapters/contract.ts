@@ -19,9 +19,58 @@
  * - Every stored payload expires after `expiresIn` seconds; expired payloads are never returned.
  */
 import { errors } from 'oidc-provider';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
 
-export type { Adapter, AdapterPayload };
+/*
+ * The contract is written in the kit's own types, not oidc-provider's: the published
+ * declarations then compile without oidc-provider's type package (which the kit only uses
+ * inside). oidc-provider accepts these shapes as its own `Adapter` and `AdapterPayload`.
+ */
+
+/**
+ * One stored artifact: the JSON object oidc-provider hands to `upsert` (its `AdapterPayload`).
+ * A store reads the members named here and keeps every other one as it came.
+ */
+export interface AdapterPayload {
+  [member: string]: unknown;
+  /** The grant the artifact belongs to (see {@link GRANT_BOUND_MODELS}). */
+  grantId?: string | undefined;
+  /** When a single-use artifact was consumed (epoch seconds); set by `consume`. */
+  consumed?: unknown;
+  /** The interaction or session id `findByUid` looks up. */
+  uid?: string | undefined;
+  /** The device flow's user code `findByUserCode` looks up. */
+  userCode?: string | undefined;
+}
+
+/** One model's storage, as oidc-provider calls it (the rules above apply). */
+export interface Adapter {
+  upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void>;
+  find(id: string): Promise<AdapterPayload | undefined>;
+  findByUid(uid: string): Promise<AdapterPayload | undefined>;
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+/**
+ * oidc-provider's error base, as the kit's declarations name it: the store's errors below
+ * extend oidc-provider's classes (so oidc-provider answers them itself, with their status).
+ */
+export interface ProviderError extends Error {
+  status: number;
+  statusCode: number;
+  error: string;
+  error_description?: string | undefined;
+  error_detail?: string | undefined;
+  expose: boolean;
+}
+const OIDCProviderError: new (
+  status: number,
+  message: string,
+  options?: { cause?: unknown },
+) => ProviderError = errors.OIDCProviderError;
+const InvalidGrant: new (detail?: string) => ProviderError = errors.InvalidGrant;
 
 /** The models whose artifacts belong to a grant: revoking the grant removes them all. */
 export const GRANT_BOUND_MODELS = [
@@ -180,7 +229,7 @@ export interface RefreshRetryCache {
  * oidc-provider's InvalidGrant so the client sees `invalid_grant`, never a 500; carries the
  * grant id, when the store still knew it, so the kit can revoke the grant.
  */
-export class ConsumedArtifactReplay extends errors.InvalidGrant {
+export class ConsumedArtifactReplay extends InvalidGrant {
   readonly grantId: string | undefined;
   constructor(grantId: string | undefined) {
     super('token or code already used');
@@ -192,7 +241,7 @@ export class ConsumedArtifactReplay extends errors.InvalidGrant {
  * A rotated refresh token was presented again within the store's retry window. Still an
  * `invalid_grant` if the kit cannot find the first response; never revokes the grant.
  */
-export class RefreshRetryWithinWindow extends errors.InvalidGrant {
+export class RefreshRetryWithinWindow extends InvalidGrant {
   readonly grantId: string | undefined;
   constructor(grantId: string | undefined) {
     super('refresh token retried within the retry window');
@@ -205,7 +254,7 @@ export class RefreshRetryWithinWindow extends errors.InvalidGrant {
  * `temporarily_unavailable` (never a 500, never a hang); requireScope fails closed with 503.
  * The message never carries keys, ids or payloads.
  */
-export class StoreUnavailableError extends errors.OIDCProviderError {
+export class StoreUnavailableError extends OIDCProviderError {
   readonly code = 'OAUTH_KIT_STORE_UNAVAILABLE';
   constructor(options?: { cause?: unknown }) {
     super(

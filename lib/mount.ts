@@ -69,9 +69,21 @@ import {
   storeReplayCheck,
 } from './resource-server/revoked-access-tokens.js';
 
+/**
+ * The oidc-provider instance under the kit, for advanced hooks and events. Its type names only
+ * what the kit's declarations can say without oidc-provider's type package; for the rest, install
+ * `@types/oidc-provider` (the version in the kit's devDependencies) and write
+ * `kit.provider as Provider`.
+ */
+export interface OidcProvider {
+  readonly issuer: string;
+  /** oidc-provider's events (`grant.success`, `server_error`, ...): annotate the listener's arguments. */
+  on(event: string, listener: (...args: never[]) => void): this;
+}
+
 export interface OAuthKit {
   /** The underlying oidc-provider instance, for advanced hooks and events. */
-  readonly provider: Provider;
+  readonly provider: OidcProvider;
   /** Options after validation and defaults. */
   readonly options: Readonly<ResolvedOptions>;
   /** Verifies an access token the way requireScope does. */

@@ -4,11 +4,12 @@ import type { Clock } from '../../lib/cache/bounded-cache.js';
 import type { Sealing } from './sealing.js';
 import type { Script } from './scripts.js';
 
-export type RedisConnection = Redis | Cluster;
+/** The host's connection with ioredis' types (the public, structural type is connection.ts). */
+export type IoRedisConnection = Redis | Cluster;
 
 export interface RedisContext {
   /** The host's connection. */
-  readonly client: RedisConnection;
+  readonly client: IoRedisConnection;
   /** Prefix of every key and of the pub/sub channel. */
   readonly prefix: string;
   readonly sealing: Sealing;

@@ -5,7 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { decodeFeedMessage, encodeFeedMessage, type FeedMessage, type RevocationFeed } from '../contract.js';
-import type { RedisConnection, RedisContext } from './context.js';
+import type { IoRedisConnection, RedisContext } from './context.js';
 
 export interface RedisFeed extends RevocationFeed {
   /** Drops every listener and quits the subscriber connection; later subscriptions throw. */
@@ -17,7 +17,7 @@ export function createRedisFeed({ client, prefix, call }: RedisContext): RedisFe
   const listeners = new Set<(message: FeedMessage) => void>();
   const statusListeners = new Set<(connected: boolean) => void>();
   let closed = false;
-  let subscriber: RedisConnection | undefined;
+  let subscriber: IoRedisConnection | undefined;
   let subscribed = false;
   const announce = (connected: boolean) => {
     if (subscribed === connected) return;
@@ -25,9 +25,9 @@ export function createRedisFeed({ client, prefix, call }: RedisContext): RedisFe
     for (const listener of statusListeners) listener(connected);
   };
 
-  function startSubscriber(): RedisConnection {
+  function startSubscriber(): IoRedisConnection {
     // Type-only use of ioredis: the kit loads without it when the host uses another store.
-    const sub: RedisConnection = client.isCluster
+    const sub: IoRedisConnection = client.isCluster
       ? (client as Cluster).duplicate()
       : (client as Redis).duplicate();
     sub.on('message', (from: string, wire: string) => {

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../../lib/errors/configuration-error.js';
 import type { Clock } from '../../lib/cache/bounded-cache.js';
 import { isFunction, numberIn, positiveInteger } from '../../lib/config/checks.js';
 import { option, required, resolveTable, type InputOf } from '../../lib/config/schema.js';
-import type { RedisConnection } from './context.js';
+import type { RedisConnection } from './connection.js';
 
 export const REDIS_STORE_OPTIONS = {
   /** An ioredis `Redis` (single node or Sentinel) or `Cluster` connection, owned by the host. */

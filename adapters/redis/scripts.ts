@@ -4,7 +4,7 @@
  * {@link runScript}: by SHA, loading the script when Redis does not know it yet.
  */
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from './context.js';
+import type { IoRedisConnection } from './context.js';
 
 /** KEYS: entry. ARGV: field/value pairs count, pairs..., ttl seconds (0 = none). */
 const PUT = `
@@ -148,7 +148,7 @@ export const SCRIPTS = {
 
 /** Runs `s` by its SHA; on NOSCRIPT (a fresh or flushed Redis) sends the script itself. */
 export async function runScript(
-  client: RedisConnection,
+  client: IoRedisConnection,
   s: Script,
   keys: string[],
   args: Array<string | number>,

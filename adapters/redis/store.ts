@@ -16,7 +16,8 @@
  *   data cannot be replayed, and decrypting a value needs the id it was stored under.
  */
 import { StoreUnavailableError, type OAuthStore } from '../contract.js';
-import type { RedisConnection, RedisContext } from './context.js';
+import type { RedisConnection } from './connection.js';
+import type { IoRedisConnection, RedisContext } from './context.js';
 import { createRedisCounters } from './counters.js';
 import { createRedisFeed } from './feed.js';
 import { createRedisModels } from './models.js';
@@ -33,13 +34,15 @@ export type { RedisStoreOptions };
 
 export function createRedisStore(options: RedisStoreOptions): OAuthStore {
   const {
-    client,
+    client: connection,
     prefix,
     commandTimeoutMs: timeoutMs,
     hashSecret: secret,
     refreshRetryWindowSeconds: windowSeconds,
     now,
   } = resolveRedisStoreOptions(options);
+  // The options name the connection structurally (connection.ts); it is ioredis' own.
+  const client = connection as IoRedisConnection;
 
   const guard = stallGuard(client);
   let closed = false;

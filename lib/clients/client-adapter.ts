@@ -29,7 +29,7 @@ export function clientAdapter(
       await this.inner.upsert(id, payload, unused ? registration.unusedTtlSeconds : expiresIn);
     }
 
-    async find(id: string): Promise<AdapterPayload | undefined | void> {
+    async find(id: string): Promise<AdapterPayload | undefined> {
       if (!this.clients) return this.inner.find(id);
       const byDocument = documents?.accepts(id) === true;
       // Only self-registered ids can be blocked: other lookups cost no extra store read.
@@ -37,11 +37,11 @@ export function clientAdapter(
       return byDocument ? documents.resolve(id) : this.inner.find(id);
     }
 
-    findByUid(uid: string): Promise<AdapterPayload | undefined | void> {
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
       return this.inner.findByUid(uid);
     }
 
-    findByUserCode(userCode: string): Promise<AdapterPayload | undefined | void> {
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       return this.inner.findByUserCode(userCode);
     }
 

@@ -4,7 +4,7 @@
  * stored: requireScope and token info ask `isGrantActive` for every token that names a grant.
  */
 import type Provider from 'oidc-provider';
-import { GRANT_BOUND_MODELS, type Adapter, type RevocationFeed } from '../../adapters/contract.js';
+import { GRANT_BOUND_MODELS, type AdapterPayload, type RevocationFeed } from '../../adapters/contract.js';
 
 /** Deletes every artifact of the grant and tells every process sharing the store. */
 export async function revokeGrant(provider: Provider, feed: RevocationFeed, grantId: string): Promise<void> {
@@ -16,7 +16,11 @@ export async function revokeGrant(provider: Provider, feed: RevocationFeed, gran
 }
 
 /** Reads the store's Grant model: `provider.Grant.adapter`, or `new store.Adapter('Grant')` away from the provider. */
-export async function isGrantActive(grants: Pick<Adapter, 'find'>, grantId: string): Promise<boolean> {
+export async function isGrantActive(
+  // oidc-provider's own adapter type allows `void` from find.
+  grants: { find(id: string): Promise<AdapterPayload | undefined | void> },
+  grantId: string,
+): Promise<boolean> {
   const grant = await grants.find(grantId);
   return grant !== undefined && (typeof grant.exp !== 'number' || grant.exp * 1000 > Date.now());
 }

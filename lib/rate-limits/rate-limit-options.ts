@@ -3,7 +3,7 @@
  * (config/schema.ts): DEFAULT_RATE_LIMITS, the option's types and its part of
  * docs/configuration.md are derived from these tables.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../adapters/redis/connection.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { positiveInteger } from '../config/checks.js';
 import { group, option, required, resolveTable, type InputOf, type ResolvedOf } from '../config/schema.js';
@@ -93,7 +93,7 @@ export const CLIENT_AUTHENTICATION_LIMITS = {
 /** Counters in the host's Redis, shared by every process. */
 export const REDIS_LIMITER_OPTIONS = {
   /** The host's ioredis client. */
-  redis: required({ parse: (value: Redis): Redis => value }),
+  redis: required({ parse: (value: RedisConnection): RedisConnection => value }),
   /** Prefix of the counters' keys. */
   keyPrefix: option({
     default: 'oauth-kit:rl',

@@ -7,6 +7,7 @@
  * slow costs a request at most that long, and the limit is then kept on this process's own
  * counters (the insurance limiter) until Redis answers again.
  */
+import type { IoRedisConnection } from '../../adapters/redis/context.js';
 import { RedisStalledError, stallGuard } from '../../adapters/redis/stall-guard.js';
 import {
   RateLimiterMemory,
@@ -78,7 +79,9 @@ export function createRateLimiters(
   // In memory the prefix only names the limiters.
   const prefix = store === 'memory' ? 'oauth-kit:rl' : store.keyPrefix;
 
-  const guard = store === 'memory' ? undefined : stallGuard(store.redis);
+  // The option names the connection structurally (adapters/redis/connection.ts); it is ioredis' own.
+  const redis = store === 'memory' ? undefined : (store.redis as IoRedisConnection);
+  const guard = redis && stallGuard(redis);
   const timeoutMs = store === 'memory' ? 0 : store.commandTimeoutMs;
 
   /** One limit's counters: shared in Redis, with this process's own as insurance. */
@@ -96,7 +99,7 @@ export function createRateLimiters(
     // connected but does not answer, the stall guard sends the calls there (`bounded`).
     const shared = new RateLimiterRedis({
       ...options,
-      storeClient: store.redis,
+      storeClient: redis,
       rejectIfRedisNotReady: true,
       insuranceLimiter: own,
     });

@@ -15,10 +15,10 @@ import type { StaticClient } from '../config/options.js';
 import { toClientMetadata } from '../clients/client-metadata.js';
 import { APPS, DELETED_APPS } from '../clients/app-status.js';
 import type { ScopeCatalog } from '../scopes/catalog.js';
-import type { Authorizations } from './authorizations.js';
+import type { Authorizations, SecretHash } from './types.js';
 import { RegistryError } from './errors.js';
 import { parseRedirectUris } from './redirect-uris.js';
-import { CLIENT_SECRETS, generateClientSecret, TEST_PREFIX, type SecretHash } from './secrets.js';
+import { CLIENT_SECRETS, generateClientSecret, TEST_PREFIX } from './secrets.js';
 
 export type ClientType = 'confidential' | 'public';
 

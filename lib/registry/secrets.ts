@@ -31,18 +31,15 @@ import {
 import Provider, { errors } from 'oidc-provider';
 import { boundedCache } from '../cache/bounded-cache.js';
 import type { ClientAuthFailures } from '../rate-limits/client-auth-failures.js';
+import type { SecretHash } from './types.js';
+
+export type { SecretHash };
 
 /** Client metadata property holding the hashes (and, during a rotation overlap, their expiry). */
 export const CLIENT_SECRETS = 'urn:oauth-kit:client_secrets';
 export const TEST_PREFIX = 'test_';
 /** Longer than any secret the kit generates: not worth hashing. */
 const MAX_SECRET_LENGTH = 200;
-
-export interface SecretHash {
-  hash: string;
-  /** Epoch seconds after which this secret no longer authenticates (rotation overlap). */
-  exp?: number;
-}
 
 /** A new client secret; test-mode secrets carry the `test_` prefix like their client ids. */
 export function generateClientSecret(testMode: boolean): string {

@@ -35,17 +35,17 @@ export function hashedTokenIds(Base: AdapterConstructor): AdapterConstructor {
       await this.inner.upsert(this.key(id), stored, expiresIn);
     }
 
-    async find(id: string): Promise<AdapterPayload | undefined | void> {
+    async find(id: string): Promise<AdapterPayload | undefined> {
       const payload = await this.inner.find(this.key(id));
       // oidc-provider rebuilds the token from the payload: give it back the value it asked for.
       return payload && this.hashed ? { ...payload, jti: id } : payload;
     }
 
-    async findByUid(uid: string): Promise<AdapterPayload | undefined | void> {
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       return this.inner.findByUid(uid);
     }
 
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined | void> {
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       return this.inner.findByUserCode(userCode);
     }
 

@@ -1,6 +1,7 @@
 /** The example app's demo client: Connect → consent → callback → dashboard with the user's tasks. */
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 
 let server: RunningExample;
 beforeAll(async () => {
@@ -37,7 +38,7 @@ test('the dashboard refreshes the access token when it is about to expire', asyn
   // Access tokens of 3 s: the demo client refreshes anything expiring within 5 s.
   const shortLived = await startExampleApp({ accessTokenTtlSeconds: 3 });
   let refreshes = 0;
-  shortLived.kit.provider.on('grant.success', (ctx) => {
+  shortLived.kit.provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     if (ctx.oidc.params?.grant_type === 'refresh_token') refreshes += 1;
   });
   try {

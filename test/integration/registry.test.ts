@@ -9,6 +9,7 @@ import { startExampleApp, type RunningExample } from '../helpers/example-server.
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { authorize, callApi, codeFlow, tokenRequest } from '../helpers/oauth-client.js';
 import { apiCall, signedInAgent } from '../helpers/session.js';
+import type Provider from 'oidc-provider';
 
 let server: RunningExample;
 let redirectUri: string;
@@ -262,7 +263,7 @@ describe('disable, enable, delete', () => {
     const tokens = await codeFlow(server.issuer, app, redirectUri, 'tasks:read');
     const grantId = decodeJwt(tokens.access_token).gid as string;
     expect((await apiCall(developer, 'DELETE', `/apps/${app.clientId}`)).status).toBe(204);
-    expect(await server.kit.provider.Grant.find(grantId)).toBeUndefined();
+    expect(await (server.kit.provider as Provider).Grant.find(grantId)).toBeUndefined();
     expect((await callApi(server.issuer, '/v1/tasks', tokens.access_token)).status).toBe(401);
     expect((await apiCall(developer, 'GET', `/apps/${app.clientId}`)).status).toBe(404);
     expect((await clientCredentials(app)).json.error).toBe('invalid_client');

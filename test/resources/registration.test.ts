@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
 import { authorize, callApi, discover, insecure } from '../helpers/oauth-client.js';
 import { createMemoryStore, mountOAuth } from '../../lib/index.js';
+import type Provider from 'oidc-provider';
 
 let server: RunningExample;
 beforeAll(async () => {
@@ -244,7 +245,7 @@ test('a registrant cannot set the kit’s own metadata (test mode, self-register
     'urn:oauth-kit:self_registered': false,
   });
   expect(status).toBe(201);
-  const client = await server.kit.provider.Client.find(String(json.client_id));
+  const client = await (server.kit.provider as Provider).Client.find(String(json.client_id));
   expect(client?.['urn:oauth-kit:test_mode']).toBeFalsy();
   expect(client?.['urn:oauth-kit:self_registered']).toBe(true);
 });
@@ -339,7 +340,7 @@ describe('policies and limits', () => {
     try {
       const { json } = await register(sdkBody(1), {}, expiring.issuer);
       const id = String(json.client_id);
-      expect(await expiring.kit.provider.Client.find(id)).toBeDefined();
+      expect(await (expiring.kit.provider as Provider).Client.find(id)).toBeDefined();
       await new Promise((r) => setTimeout(r, 1100));
       const stored = await new expiring.store.Adapter('Client').find(id);
       expect(stored).toBeUndefined();
