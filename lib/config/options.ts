@@ -13,8 +13,6 @@ import type {
   PRODUCT_OPTIONS,
   REGISTRATION_OPTIONS,
   RESOURCE_SERVER_OPTIONS,
-  VERIFIED_TOKEN_CACHE_OPTIONS,
-  DPOP_OPTIONS,
 } from './defaults.js';
 import type { InputOf, ResolvedOf } from './schema.js';
 
@@ -135,9 +133,6 @@ export type RegistrationOptions = InputOf<typeof REGISTRATION_OPTIONS>;
 /** The host product on every kit page. */
 export type ProductOptions = InputOf<typeof PRODUCT_OPTIONS>;
 
-export type ResolvedResourceServer = ResolvedOf<typeof RESOURCE_SERVER_OPTIONS>;
-export type ResolvedVerifiedTokenCache = ResolvedOf<typeof VERIFIED_TOKEN_CACHE_OPTIONS>;
-export type ResolvedDpop = ResolvedOf<typeof DPOP_OPTIONS>;
 export type ResolvedPagesOptions = ResolvedOf<typeof PAGES_OPTIONS>;
 export type ResolvedRegistration = ResolvedOf<typeof REGISTRATION_OPTIONS>;
 export type ResolvedProduct = ResolvedOf<typeof PRODUCT_OPTIONS>;

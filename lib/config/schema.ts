@@ -69,14 +69,14 @@ function isComputed<Out>(value: unknown): value is Computed<Out> {
 }
 
 /** "Did you mean `scopes`?" for a near miss (case, or a prefix), else the known names. */
-export function didYouMean(key: string, known: readonly string[]): string {
+function didYouMean(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
   const match = known.find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower));
   return match ? `Did you mean \`${match}\`?` : `Known: ${known.join(', ')}.`;
 }
 
 /** Refuses a key the table does not declare, naming it and the nearest option. */
-export function checkKeys(given: object, known: readonly string[], at: string, noun: string): void {
+function checkKeys(given: object, known: readonly string[], at: string, noun: string): void {
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) {
       throw new ConfigurationError(`${at}${key}`, `is not ${noun}.`, didYouMean(key, known));

@@ -6,16 +6,8 @@
  */
 import { createMemoryStore } from '../../adapters/memory.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { KIT_OPTIONS, RESOURCE_SERVER_OPTIONS } from './defaults.js';
-import type {
-  OAuthKitOptions,
-  ResolvedOptions,
-  ResolvedResourceServer,
-  ResourceServerSettings,
-  Secrets,
-  SigningAlgorithm,
-  StaticClient,
-} from './options.js';
+import { KIT_OPTIONS } from './defaults.js';
+import type { OAuthKitOptions, ResolvedOptions, Secrets, SigningAlgorithm, StaticClient } from './options.js';
 import { loadOrCreateDevSecrets, type DevSecretsLog } from './secrets.js';
 import { createDefaultLogger, silentLogger } from '../logging/logger.js';
 import { resolveTable } from './schema.js';
@@ -122,14 +114,6 @@ function validateSecrets(secrets: Secrets, alg: SigningAlgorithm): void {
       'must hold at least one random string of 32 characters or more.',
     );
   }
-}
-
-/** Validates requireScope() settings (shared by mountOAuth and mountResourceServer). */
-export function validateResourceServerSettings(
-  settings: ResourceServerSettings,
-  at: string,
-): ResolvedResourceServer {
-  return resolveTable(RESOURCE_SERVER_OPTIONS, settings, `${at}.`, 'a resource-server option');
 }
 
 /** The options as resolved by their tables and checked together, before anything is made. */
