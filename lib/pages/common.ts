@@ -33,7 +33,11 @@ export interface PageDeps {
 }
 
 /** Parses the kit's small forms; the limits keep a page from being fed megabytes. */
-export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 30 });
+export const formBody: RequestHandler = express.urlencoded({
+  extended: false,
+  limit: '32kb',
+  parameterLimit: 30,
+});
 
 const MAX_FIELD = 20_000;
 

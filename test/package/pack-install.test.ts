@@ -60,12 +60,13 @@ test('the tarball holds the built entry points, their types, views and the CLI, 
       'bin/express-oauth-kit.js',
       'views/consent.ejs',
       'views/static/kit.css',
+      'LICENSE',
     ]),
   );
   // Only what `files` names; nothing from test/, bench/, the example app or the TypeScript sources.
   expect(
     packed.filter(
-      (path) => !/^(dist\/(lib|adapters|cjs)\/|views\/|bin\/|README\.md$|package\.json$)/.test(path),
+      (path) => !/^(dist\/(lib|adapters|cjs)\/|views\/|bin\/|README\.md$|LICENSE$|package\.json$)/.test(path),
     ),
   ).toEqual([]);
   expect(
