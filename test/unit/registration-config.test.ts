@@ -1,7 +1,12 @@
 /** The `registration` option: defaults, and refusals that name the setting. */
-import { resolveRegistration } from '../../lib/config/validate-registration.js';
+import { KIT_OPTIONS } from '../../lib/config/defaults.js';
+import { resolveOption } from '../../lib/config/schema.js';
 import { ConfigurationError } from '../../lib/errors/configuration-error.js';
 import type { RegistrationOptions } from '../../lib/index.js';
+
+/** The `registration` option resolved by its table, as mountOAuth resolves it. */
+const resolveRegistration = (options: RegistrationOptions | undefined) =>
+  resolveOption(KIT_OPTIONS.registration, options, 'registration', { issuer: '' });
 
 test('off by default, with the documented limits', () => {
   expect(resolveRegistration(undefined)).toEqual({
