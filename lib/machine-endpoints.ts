@@ -17,8 +17,8 @@ import type { Express, Request } from 'express';
 import type Provider from 'oidc-provider';
 import { errorAnswer, writeJsonError } from './errors/json-error.js';
 import { ROUTES } from './routes.js';
-import { isJson, readClientRequestBody, withFormBody } from './requests/client-request-body.js';
-import { completePkceCodeExchange } from './requests/pkce-redirect-uri.js';
+import { isJson, peekFormBody, readClientRequestBody, withFormBody } from './requests/client-request-body.js';
+import { completePkceCodeExchange, mayOmitRedirectUri } from './requests/pkce-redirect-uri.js';
 import { CLIENT_ENDPOINTS, type ClientEndpointLimits } from './rate-limits/rate-limit-middleware.js';
 import { httpsRequiredError } from './requests/require-https.js';
 import { misdirectedRequestError, type IssuerHostCheck } from './requests/require-issuer-host.js';
@@ -93,12 +93,14 @@ export function machineEndpoints(deps: {
     limits(req, res, endpoint)
       .then(() => {
         // The kit reads the body itself where oidc-provider's own parser would not do: JSON,
-        // a query beside the body, and token requests (a PKCE code exchange may omit
-        // `redirect_uri`). See requests/client-request-body.ts.
+        // a query beside the body, and a PKCE code exchange without `redirect_uri` (which it
+        // completes). Any other token request's form it only looks at, and leaves in place.
+        // See requests/client-request-body.ts.
         const ownBody =
-          path === ROUTES.token ||
-          ((path === ROUTES.revocation || path === ROUTES.introspection) &&
-            (isJson(req) || req.url?.includes('?')));
+          path === ROUTES.token
+            ? !passesThrough(req)
+            : (path === ROUTES.revocation || path === ROUTES.introspection) &&
+              (isJson(req) || req.url?.includes('?'));
         if (!ownBody) return callback(req, res);
         return readClientRequestBody(req)
           .then((body) => (path === ROUTES.token ? completePkceCodeExchange(body, findCode) : body))
@@ -106,6 +108,12 @@ export function machineEndpoints(deps: {
       })
       .catch((error: unknown) => refuse(res, path, error));
   };
+}
+
+/** A token request oidc-provider can read as it came: a plain form needing no completion. */
+function passesThrough(req: IncomingMessage): boolean {
+  const params = peekFormBody(req);
+  return params !== undefined && !mayOmitRedirectUri(params);
 }
 
 /** The path of a request URL, without its query. */

@@ -21,14 +21,21 @@ export interface StoredCode {
  */
 const UNKNOWN_CODE_REDIRECT_URI = 'urn:oauth-kit:unknown-code';
 
+/** Whether `completePkceCodeExchange` may change a request with these parameters. */
+export function mayOmitRedirectUri(params: ClientRequestBody['params']): boolean {
+  return (
+    params.grant_type === 'authorization_code' &&
+    params.redirect_uri === undefined &&
+    typeof params.code === 'string'
+  );
+}
+
 export async function completePkceCodeExchange(
   body: ClientRequestBody,
   findCode: (code: string) => Promise<StoredCode | undefined>,
 ): Promise<ClientRequestBody> {
-  const { grant_type, code, redirect_uri, code_verifier } = body.params;
-  if (grant_type !== 'authorization_code' || redirect_uri !== undefined || typeof code !== 'string') {
-    return body;
-  }
+  const { code, code_verifier } = body.params;
+  if (!mayOmitRedirectUri(body.params) || typeof code !== 'string') return body;
   const stored = await findCode(code);
   if (stored?.codeChallenge && stored.redirectUri) return withParam(body, 'redirect_uri', stored.redirectUri);
   if (!stored && typeof code_verifier === 'string') {
