@@ -100,7 +100,9 @@ export function createSecurityEvents(deps: {
     if (!listener) return;
     // A failing listener must never fail the request that produced the event.
     try {
-      Promise.resolve(listener(event)).catch((error: unknown) => listenerFailed(error));
+      const result = listener(event);
+      // No promise for a listener that returned none (one event per token request).
+      if (result !== undefined) Promise.resolve(result).catch((error: unknown) => listenerFailed(error));
     } catch (error) {
       listenerFailed(error);
     }

@@ -205,9 +205,15 @@ export function createMonitor(deps: {
     record(event) {
       const t = now();
       const series = seriesOf(event);
-      if (series) pending.set(`${series}:${bucketOf(t)}`, (pending.get(`${series}:${bucketOf(t)}`) ?? 0) + 1);
-      const source = sourceOf(event.ip);
-      if (NOISY.has(event.type)) {
+      if (series) {
+        const key = `${series}:${bucketOf(t)}`;
+        pending.set(key, (pending.get(key) ?? 0) + 1);
+      }
+      const noisy = NOISY.has(event.type);
+      const ruled = rules.some((r) => r.event === event.type);
+      // Hashed only where it is used: most events (every token issued) are neither.
+      const source = noisy || ruled ? sourceOf(event.ip) : undefined;
+      if (noisy) {
         const clientId =
           'clientId' in event && typeof event.clientId === 'string' ? event.clientId : undefined;
         const hour = hourOf(t);
@@ -220,7 +226,7 @@ export function createMonitor(deps: {
           pendingRanks.set(key, (pendingRanks.get(key) ?? 0) + 1);
         }
       }
-      if (rules.some((r) => r.event === event.type)) checkRules(event, source).catch(failed);
+      if (ruled) checkRules(event, source).catch(failed);
     },
 
     async snapshot(limit = 10) {
