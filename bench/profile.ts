@@ -2,6 +2,8 @@
  * `npm run bench:profile -- <token|refresh|api|info|open> [seconds]`: runs the kit under
  * `node --cpu-prof` with one scenario's load, then prints where its CPU time went: the top
  * functions by self time and the totals per package. Profile before optimizing.
+ * `PROFILE_SERVER=bench/servers/bare-provider.ts` (token only) or `bench/servers/kit-minimal.ts`
+ * profiles another bench server under the same load, for a function-by-function comparison.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +28,7 @@ writeFileSync(devSecretsFile, JSON.stringify(await generateSecrets('ES256')), { 
 
 const kit = await startServer({
   name: 'kit-profiled',
-  file: 'bench/servers/kit.ts',
+  file: process.env.PROFILE_SERVER ?? 'bench/servers/kit.ts',
   env: { DEV_SECRETS_FILE: devSecretsFile, RATE_LIMITS: 'relaxed', LOG_LEVEL: 'warn' },
   port: await freePort(),
   logDir: work,
@@ -146,7 +148,11 @@ function walk(id: number, open: Set<string>): number {
 }
 walk(profile.nodes[0]!.id, new Set());
 
-const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)} %`;
+// Shares of the whole profile, and that share of the measured CPU per request (start-up and
+// warm-up are in the profile too, so the µs are an estimate).
+const perRequestUs = (result.cpuMsPerRequest ?? 0) * 1000;
+const pct = (us: number) =>
+  `${((us / total) * 100).toFixed(1).padStart(5)} % ${((us / total) * perRequestUs).toFixed(1).padStart(6)} µs`;
 const top = (map: Map<string, number>, n: number) =>
   [...map]
     .sort((a, b) => b[1] - a[1])
