@@ -120,10 +120,11 @@ export function createSecurityEvents(deps: {
       const logged = logger.isLevelEnabled?.(level) ?? true;
       // Nobody would see it (one per token request: profiled, building it cost ~2 % there).
       if (!logged && !listener) return;
-      const fields = { ...(ip ? { ip } : {}), ...bounded(details) };
-      // The logger stamps its own time; the listener gets it on the event.
-      if (logged) logger[level]({ event: type, ...fields }, type);
-      deliver({ type, time: new Date().toISOString(), ...fields } as SecurityEvent);
+      // The logger stamps its own time; the listener gets it on the event. Built field by field:
+      // object spreads here measured ~2 % of a token request's CPU (every issue emits one).
+      if (logged) logger[level](withDetails({ event: type }, details, ip), type);
+      if (listener)
+        deliver(withDetails({ type, time: new Date().toISOString() }, details, ip) as SecurityEvent);
     },
     loginHash(login) {
       return createHmac('sha256', deps.hashKey)
@@ -134,12 +135,18 @@ export function createSecurityEvents(deps: {
   };
 }
 
-function bounded<T extends object>(details: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(details)) {
+/** `record` with the IP, then each defined detail (long strings cut), in that order. */
+function withDetails(
+  record: Record<string, unknown>,
+  details: object,
+  ip: string | undefined,
+): Record<string, unknown> {
+  if (ip) record.ip = ip;
+  for (const key of Object.keys(details)) {
+    const value = (details as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    out[key] =
+    record[key] =
       typeof value === 'string' && value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
   }
-  return out as T;
+  return record;
 }
