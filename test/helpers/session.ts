@@ -1,5 +1,24 @@
-/** A BrowserAgent signed in to the example product through its /signin form. */
+import { TEST_CLIENT } from '../../example-app/app.js';
 import { BrowserAgent } from './browser-agent.js';
+
+/**
+ * The path of an authorization request for the example app's test client (code flow, scope
+ * `tasks:read`, its registered /callback); `extra` adds or overrides parameters.
+ */
+export function testClientAuthorizePath(
+  server: { port: number },
+  extra: Record<string, string> = {},
+): string {
+  return `/oauth/authorize?${new URLSearchParams({
+    client_id: TEST_CLIENT.clientId,
+    redirect_uri: `http://localhost:${server.port}/callback`,
+    response_type: 'code',
+    scope: 'tasks:read',
+    ...extra,
+  })}`;
+}
+
+/** A BrowserAgent signed in to the example product through its /signin form. */
 
 export async function signedInAgent(
   issuer: string,

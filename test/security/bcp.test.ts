@@ -11,6 +11,7 @@ import { TEST_CLIENT, TEST_PUBLIC_CLIENT } from '../../example-app/app.js';
 import { hashTokenId } from '../../lib/tokens/hashed-token-ids.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
+import { testClientAuthorizePath } from '../helpers/session.js';
 import {
   authorize,
   callApi,
@@ -579,14 +580,7 @@ describe('OAuth 2.0 Security Best Current Practice (RFC 9700)', () => {
     const fuzzed = await startExampleApp({ security: { rateLimits: { scale: 1000 } } });
     try {
       // A live interaction, so requests can reach the login and consent code paths.
-      const live = await new BrowserAgent(fuzzed.issuer).follow(
-        `/oauth/authorize?${new URLSearchParams({
-          client_id: TEST_CLIENT.clientId,
-          redirect_uri: `http://localhost:${fuzzed.port}/callback`,
-          response_type: 'code',
-          scope: 'tasks:read',
-        })}`,
-      );
+      const live = await new BrowserAgent(fuzzed.issuer).follow(testClientAuthorizePath(fuzzed));
       const uid = new URL(live.url).pathname.split('/').pop()!;
       const interactionCookies = live.response.headers
         .getSetCookie()

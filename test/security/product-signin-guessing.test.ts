@@ -4,9 +4,9 @@
  * for the same account). The example's `/signin` now goes through `kit.guardLogin`: the same
  * per-account lockout and per-IP limit, on the same counters, as the kit's login form.
  */
-import { TEST_CLIENT } from '../../example-app/app.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
+import { testClientAuthorizePath } from '../helpers/session.js';
 
 let server: RunningExample;
 
@@ -26,15 +26,7 @@ async function productSignIn(agent: BrowserAgent, email: string, password: strin
 
 async function kitLoginForm(email: string, password: string) {
   const agent = new BrowserAgent(server.issuer);
-  const { response, url } = await agent.follow(
-    `/oauth/authorize?${new URLSearchParams({
-      client_id: TEST_CLIENT.clientId,
-      redirect_uri: `http://localhost:${server.port}/callback`,
-      response_type: 'code',
-      scope: 'tasks:read',
-      state: 'st',
-    })}`,
-  );
+  const { response, url } = await agent.follow(testClientAuthorizePath(server, { state: 'st' }));
   const { response: answer } = await agent.submit(url, await response.text(), { email, password });
   return answer.status;
 }

@@ -9,6 +9,7 @@ import { resolveRateLimits } from '../../lib/rate-limits/validate-rate-limits.js
 import { ConfigurationError, type RateLimitOptions } from '../../lib/index.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
+import { testClientAuthorizePath } from '../helpers/session.js';
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
@@ -49,14 +50,7 @@ async function withServer<T>(
 /** Opens the kit's login page for a fresh authorization. */
 async function loginPage(server: RunningExample) {
   const agent = new BrowserAgent(server.issuer);
-  const { response, url } = await agent.follow(
-    `/oauth/authorize?${new URLSearchParams({
-      client_id: TEST_CLIENT.clientId,
-      redirect_uri: `http://localhost:${server.port}/callback`,
-      response_type: 'code',
-      scope: 'tasks:read',
-    })}`,
-  );
+  const { response, url } = await agent.follow(testClientAuthorizePath(server));
   return { agent, url, html: await response.text() };
 }
 

@@ -12,7 +12,7 @@ import { TEST_CLIENT } from '../../example-app/app.js';
 import { ConfigurationError, mountResourceServer } from '../../lib/index.js';
 import { BrowserAgent } from '../helpers/browser-agent.js';
 import { startExampleApp, type RunningExample } from '../helpers/example-server.js';
-import { signedInAgent } from '../helpers/session.js';
+import { signedInAgent, testClientAuthorizePath } from '../helpers/session.js';
 
 let server: RunningExample;
 beforeAll(async () => {
@@ -21,14 +21,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 test("kit pages allow no script at all: script-src 'none' on the login and settings pages", async () => {
-  const login = await new BrowserAgent(server.issuer).follow(
-    `/oauth/authorize?${new URLSearchParams({
-      client_id: TEST_CLIENT.clientId,
-      redirect_uri: `http://localhost:${server.port}/callback`,
-      response_type: 'code',
-      scope: 'tasks:read',
-    })}`,
-  );
+  const login = await new BrowserAgent(server.issuer).follow(testClientAuthorizePath(server));
   await login.response.text();
   const settings = await (await signedInAgent(server.issuer)).request('/settings/developers/apps');
   await settings.text();
